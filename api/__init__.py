@@ -1,0 +1,1 @@
+"""tonematch HTTP layer (Litestar) and command line."""

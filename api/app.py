@@ -1,0 +1,88 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from redis.asyncio import Redis
+
+from api.auth import bearer_auth_middleware, check_every_route_declares_access
+from api.content_types import declared_content_type_guard
+from api.deps import provide_principal, provide_redis, provide_settings
+from api.health import HealthController
+from api.measurements import MeasurementController
+from api.problems import EXCEPTION_HANDLERS
+from api.settings import Settings, get_settings
+
+OPENAPI_PATH = "/schema"
+API_VERSION = "0.1.0"
+
+
+def _redis_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.redis_url is None:
+            raise RuntimeError("REDIS_URL is not set: run `tonematch serve`, which starts an embedded Redis")
+        client = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.redis_timeout_seconds,
+            socket_connect_timeout=settings.redis_timeout_seconds,
+            health_check_interval=30,
+        )
+        app.state.redis = client
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app from ``settings`` (default: the environment)."""
+    settings = settings or get_settings()
+    logging.getLogger("tonematch").setLevel(settings.log_level.upper())
+    secret = settings.resolved_secret_key()
+    openapi = OpenAPIConfig(
+        title="tonematch",
+        version=API_VERSION,
+        description=(
+            "Skin tone measurement from a calibrated phone photo and made-to-order foundation. "
+            "Errors are RFC 9457 problem documents with a stable `code`. "
+            "Colours are CIE 1976 L*a*b*, D65 white point, CIE 1931 2° observer."
+        ),
+        path=OPENAPI_PATH,
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+    app = Litestar(
+        route_handlers=[HealthController, MeasurementController],
+        lifespan=[_redis_lifespan(settings)],
+        dependencies={
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[bearer_auth_middleware(secret=secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH)],
+        guards=[declared_content_type_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        request_max_body_size=settings.max_json_body_bytes,
+        state=State({"settings": settings}),
+        debug=False,
+    )
+    check_every_route_declares_access(app, public_prefix=OPENAPI_PATH)
+    return app

@@ -1,0 +1,36 @@
+"""Dependencies injected by parameter name: the caller, and repositories over the app's Redis client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from redis.asyncio import Redis
+
+from api.errors import Unauthenticated
+from api.settings import Settings
+from api.store import MeasurementRepository
+from api.tokens import Principal
+
+
+def provide_redis(state: State) -> Redis:
+    redis: Redis = state.redis
+    return redis
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    principal = request.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthenticated("This endpoint needs an `Authorization: Bearer <token>` header.")
+    return principal
+
+
+def provide_measurement_repository(redis: NamedDependency[Redis]) -> MeasurementRepository:
+    return MeasurementRepository(redis)

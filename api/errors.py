@@ -1,0 +1,71 @@
+"""The API's error tree. Each error has an HTTP status, a stable ``code`` and an optional hint.
+
+Errors from ``color/`` and ``catalog/`` have their own trees; ``api.problems`` maps all of them to
+RFC 9457 problem documents in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """Base of every error the API raises on purpose."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, hint: str | None = None, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.hint = hint
+        self.extra = extra or {}
+
+
+class NotFound(ApiError):
+    """Unknown resource, or one that belongs to someone else (same answer, so ids cannot be probed)."""
+
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Unauthenticated(ApiError):
+    status_code = 401
+    code = "token_missing"
+    title = "Authentication required"
+
+
+class InvalidToken(Unauthenticated):
+    code = "token_invalid"
+    title = "Invalid token"
+
+
+class ExpiredToken(Unauthenticated):
+    code = "token_expired"
+    title = "Token expired"
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "role_not_allowed"
+    title = "Role not allowed"
+
+
+class UnsupportedMediaType(ApiError):
+    status_code = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+class Conflict(ApiError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "service_unavailable"
+    title = "Service unavailable"

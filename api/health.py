@@ -1,0 +1,34 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from api.errors import ServiceUnavailable
+
+
+class HealthStatus(BaseModel):
+    status: str
+
+
+class HealthController(Controller):
+    tags = ["health"]  # noqa: RUF012 - Litestar reads this class attribute
+    opt = {"public": True}  # noqa: RUF012
+
+    @get("/healthz", summary="Liveness: the process is up")
+    async def healthz(self) -> HealthStatus:
+        return HealthStatus(status="ok")
+
+    @get("/readyz", summary="Readiness: Redis answers (503 problem otherwise)")
+    async def readyz(self, redis: NamedDependency[Redis]) -> HealthStatus:
+        try:
+            await redis.ping()
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise ServiceUnavailable(
+                "Redis is not reachable.", extra={"dependency": "redis"}, hint="Check REDIS_URL and the Redis server."
+            ) from exc
+        return HealthStatus(status="ready")

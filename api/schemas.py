@@ -1,0 +1,89 @@
+"""Request and response models of the HTTP API (pydantic). Colours state their space, white and observer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ConsentVersion = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+class LabD65(BaseModel):
+    """CIE 1976 L*a*b*."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    L: float = Field(ge=0, le=100, allow_inf_nan=False, description="Lightness L*")
+    a: float = Field(ge=-128, le=128, allow_inf_nan=False, description="a* (green to red)")
+    b: float = Field(ge=-128, le=128, allow_inf_nan=False, description="b* (blue to yellow)")
+
+
+class ColourSpace(BaseModel):
+    space: str = "CIE 1976 L*a*b*"
+    white_point: str = "D65"
+    observer: str = "CIE 1931 2°"
+
+
+class Spectrum(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    wavelengths_nm: list[float] = Field(min_length=3, max_length=2000)
+    reflectance: list[float] = Field(min_length=3, max_length=2000, description="Reflectance factor, 0-1")
+
+
+class InstrumentReadingIn(BaseModel):
+    """A reading from a colorimeter or spectrophotometer: L*a*b* with its illuminant and observer, or a spectrum."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["instrument"]
+    instrument: str = Field(min_length=1, max_length=100, description="Make and model of the instrument")
+    consent: ConsentVersion = Field(description="Version of the privacy notice the customer accepted")
+    lab: LabD65 | None = Field(default=None, description="L*a*b* under `illuminant` with `observer`")
+    illuminant: str = Field(default="D65", max_length=16)
+    observer: Literal["2", "10"] = "2"
+    spectrum: Spectrum | None = None
+
+    @model_validator(mode="after")
+    def _one_colour(self) -> InstrumentReadingIn:
+        if (self.lab is None) == (self.spectrum is None):
+            raise ValueError("give exactly one of `lab` or `spectrum`")
+        return self
+
+
+class SkinToneOut(BaseModel):
+    ita_deg: float = Field(description="Individual Typology Angle, degrees (Chardon 1991)")
+    ita_class: str = Field(description="Del Bino & Bernerd (2013) class")
+    hue_deg: float = Field(description="CIELAB hue angle h_ab, degrees")
+    chroma: float = Field(description="CIELAB chroma C*_ab")
+    undertone: Literal["cool", "neutral", "warm"]
+    monk_tone: int = Field(ge=1, le=10, description="Nearest Monk Skin Tone swatch by CIEDE2000")
+    monk_delta_E00: float
+
+
+class InstrumentInfo(BaseModel):
+    name: str
+    illuminant: str | None
+    observer: str | None
+    conversion: str
+
+
+class MeasurementOut(BaseModel):
+    id: str
+    source: Literal["photo", "instrument"]
+    created_at: datetime
+    consent: str
+    lab: LabD65
+    colour_space: ColourSpace = ColourSpace()
+    uncertainty_dE00: float | None = Field(
+        default=None, description="95 % radius of the error, CIEDE2000; null when the instrument states none"
+    )
+    skin_tone: SkinToneOut
+    instrument: InstrumentInfo | None = None
+
+
+class MeasurementPage(BaseModel):
+    items: list[MeasurementOut]
+    next_cursor: str | None = Field(description="Pass as `before` to get the next (older) page")

@@ -1,0 +1,74 @@
+"""All settings in one typed object, read from the environment once (``TONEMATCH_*`` and ``REDIS_URL``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2)
+SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
+
+
+class Settings(BaseSettings):
+    """Service settings. Every field can be set as ``TONEMATCH_<FIELD>``; Redis also as ``REDIS_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="TONEMATCH_", frozen=True, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Field(default=Path("var"), description="Local state: embedded Redis data, dev secret key")
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "TONEMATCH_REDIS_URL"),
+        description="Redis to use; when unset, `tonematch serve` starts an embedded one under data_dir",
+    )
+    redis_server_binary: Path | None = None
+    secret_key: SecretStr | None = Field(default=None, description="Signs bearer tokens (at least 32 bytes)")
+    token_issuer: str = "tonematch"  # noqa: S105 - the JWT "iss" claim
+    token_ttl_seconds: int = Field(default=24 * 3600, gt=0, le=366 * 24 * 3600)
+    max_json_body_bytes: int = Field(default=64 * 1024, gt=0, description="Limit for JSON request bodies")
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0, description="Limit for photo uploads")
+    redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"TONEMATCH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        return value
+
+    def resolved_secret_key(self) -> str:
+        """The token signing key: the configured one, else (outside production) a key kept in data_dir.
+
+        The development key is created once with 0600 permissions so that tokens minted by
+        `tonematch token create` keep working across restarts of `tonematch serve`.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.environment == "production":
+            raise RuntimeError("TONEMATCH_SECRET_KEY must be set in production")
+        path = self.data_dir / SECRET_FILE_NAME
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process created it first: use theirs
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

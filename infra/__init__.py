@@ -1,0 +1,1 @@
+"""Redis and deployment: the embedded Redis server, its configuration, and deployment files."""
