@@ -18,3 +18,37 @@ class InvalidColorInput(ColorError):
     """A colour value or spectrum that cannot be what it claims (out of range, NaN, unknown illuminant)."""
 
     code = "invalid_colour"
+
+
+class PhotoError(ColorError):
+    """The photo cannot give a trustworthy colour; ``code`` says why and ``hint`` what to do (a retake)."""
+
+    code = "photo_error"
+
+
+class UnsupportedImage(PhotoError):
+    code = "unsupported_image"
+
+
+class CorruptImage(PhotoError):
+    code = "corrupt_image"
+
+
+class ImageTooLarge(PhotoError):
+    code = "image_too_large"
+
+
+class ImageTooSmall(PhotoError):
+    code = "image_too_small"
+
+
+class RetakeNeeded(PhotoError):
+    """A readable photo that cannot be trusted; ``code`` is one of the retake codes in ``color.quality``."""
+
+    def __init__(self, code: str, detail: str, *, hint: str) -> None:
+        super().__init__(detail, hint=hint)
+        self.code = code
+
+
+class InvalidRegions(ColorError):
+    code = "invalid_regions"

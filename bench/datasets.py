@@ -1,0 +1,120 @@
+"""Spectral data for tests and benchmarks: skin, cameras and illuminants.
+
+Real data is read from ``../shared/data`` (see its SOURCES.md) and never copied into the project;
+every loader returns ``None`` when that folder is absent so callers can skip cleanly. Built-in fallbacks
+come from colour-science (ColorChecker skin patches, two camera sensitivity sets).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+GRID_NM = np.arange(380.0, 731.0, 10.0)
+# Melanin absorption coefficient shape, μa ∝ λ^-3.46 (Jacques, S. L. (2013). Optical properties of
+# biological tissues: a review. Phys. Med. Biol. 58(11), R37. doi:10.1088/0031-9155/58/11/R37).
+MELANIN_EXPONENT = 3.46
+
+ILLUMINANTS = {
+    "incandescent (A)": "A",
+    "daylight (D65)": "D65",
+    "daylight (D50)": "D50",
+    "fluorescent (FL2)": "FL2",
+    "fluorescent (FL11)": "FL11",
+    "LED (LED-B3)": "LED-B3",
+    "LED (LED-B5)": "LED-B5",
+}
+
+
+@dataclass(frozen=True)
+class SkinSample:
+    name: str
+    reflectance: NDArray[np.float64]  # on GRID_NM
+
+
+def shared_data() -> Path | None:
+    return SHARED_DATA if SHARED_DATA.is_dir() else None
+
+
+def illuminant(name: str) -> colour.SpectralDistribution:
+    return colour.SDS_ILLUMINANTS[ILLUMINANTS.get(name, name)]
+
+
+@cache
+def nist_skin() -> tuple[SkinSample, ...] | None:
+    """The 100 NIST forearm reflectances (Cooksey et al. 2017) on GRID_NM, or None without shared data."""
+    root = shared_data()
+    if root is None:
+        return None
+    path = root / "skin_reflectance" / "nist_skin_reflectance_average_250-2500nm.csv"
+    data = np.genfromtxt(path, delimiter=",", names=True)
+    wavelengths = data["wavelength_nm"]
+    names = [n for n in data.dtype.names if n.startswith("subject_")]
+    return tuple(SkinSample(name, np.interp(GRID_NM, wavelengths, data[name])) for name in names)
+
+
+def darken_with_melanin(sample: SkinSample, optical_density_at_500nm: float) -> SkinSample:
+    """More epidermal melanin: R'(λ) = R(λ)·T(λ)², T = 10^(−D·(λ/500)^−3.46), crossed twice."""
+    transmittance = 10.0 ** (-optical_density_at_500nm * (GRID_NM / 500.0) ** -MELANIN_EXPONENT)
+    return SkinSample(f"{sample.name}+mel{optical_density_at_500nm:.2f}", sample.reflectance * transmittance**2)
+
+
+def skin_set(extended: bool = True) -> tuple[SkinSample, ...]:
+    """NIST skin (when present) plus darker versions reaching ITA about −60°; else ColorChecker skin patches."""
+    base = nist_skin()
+    if base is None:
+        sds = colour.SDS_COLOURCHECKERS["BabelColor Average"]
+        base = tuple(SkinSample(n, sds[n].values) for n in ("dark skin", "light skin"))
+    if not extended:
+        return base
+    darker = [darken_with_melanin(s, d) for s in base[::5] for d in (0.15, 0.3, 0.45)]
+    return (*base, *darker)
+
+
+@cache
+def cameras(include_non_commercial: bool = True) -> dict[str, colour.MultiSpectralDistributions]:
+    """Camera spectral sensitivities: colour-science's, plus the shared sets when present.
+
+    The Jiang et al. (2013) set is CC BY-NC-SA: used here for testing only, never shipped.
+    """
+    result: dict[str, colour.MultiSpectralDistributions] = dict(colour.MSDS_CAMERA_SENSITIVITIES)
+    root = shared_data()
+    if root is None:
+        return result
+    files = ["rawtoaces_11cameras_long.csv"]
+    if include_non_commercial:
+        files.append("jiang2013_camspec_28cameras_long.csv")
+    for file_name in files:
+        rows: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
+        with (root / "camera_sensitivities" / file_name).open() as handle:
+            for row in csv.DictReader(handle):
+                rows[row["camera"]].append(
+                    (float(row["wavelength_nm"]), float(row["R"]), float(row["G"]), float(row["B"]))
+                )
+        for camera, values in rows.items():
+            table = np.array(sorted(values))
+            # Extend to the card's range with zeros: sensitivities vanish outside 400-700 nm.
+            grid = GRID_NM
+            channels = np.stack(
+                [np.interp(grid, table[:, 0], table[:, c], left=0.0, right=0.0) for c in (1, 2, 3)], axis=1
+            )
+            result[camera] = colour.MultiSpectralDistributions(channels, grid, labels=("R", "G", "B"))
+    phone = root / "camera_sensitivities" / "tominaga2021_mobile_phone_average_ssf.csv"
+    if phone.exists() and include_non_commercial:  # licence unclear: tests and benchmarks only
+        table = np.genfromtxt(phone, delimiter=",", names=True)
+        channels = np.stack(
+            [np.interp(GRID_NM, table["wavelength_nm"], table[c], left=0.0, right=0.0) for c in ("R", "G", "B")],
+            axis=1,
+        )
+        result["mobile phone average (Tominaga 2021)"] = colour.MultiSpectralDistributions(
+            channels, GRID_NM, labels=("R", "G", "B")
+        )
+    return result

@@ -1,0 +1,300 @@
+"""Colorimetric calibration of a photo from the card's patches: linear camera response, then colour correction.
+
+1. Tone curve. Phones apply one tone curve to all channels after white balance and their colour matrix.
+   We take the sRGB decoding as a first guess and correct it with a curve shared by the three channels,
+   log v = a·log s + b·(log s)² − log g_c, fitted on the neutral patches against their reference Y; the
+   per-channel gains g_c absorb the residual white balance.
+2. Colour correction from linear camera RGB to the card's reference CIE XYZ under D65, through
+   colour-science's expansions: a 3×3 matrix, a 3×3 with offset (flare), and the root-polynomial of
+   Finlayson et al. (2015). Each is fitted by weighted least squares: rows scaled by Y^(-2/3) so that errors
+   count as they do in CIELAB, skin patches weighted most, and, on a second pass, patches near the
+   measured skin weighted more (a correction fitted where skin lives is more accurate there).
+3. The model with the lowest leave-one-out CIEDE2000 error on the skin patches wins.
+
+References:
+    Cheung, V., Westland, S., Connah, D., Ripamonti, C. (2004). A comparative study of the
+    characterisation of colour cameras by means of neural networks and polynomial transforms.
+    Coloration Technology 120(1), 19-25. doi:10.1111/j.1478-4408.2004.tb00201.x
+    Finlayson, G. D., Mackiewicz, M., Hurlbert, A. (2015). Color Correction Using Root-Polynomial
+    Regression. IEEE Trans. Image Process. 24(5), 1460-1470. doi:10.1109/TIP.2015.2405336
+    CIE 15:2018 Colorimetry, 4th ed. (CIELAB); CIE 142-2001 (CIEDE2000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import colour
+import numpy as np
+from colour.characterisation import matrix_augmented_Cheung2004, polynomial_expansion_Finlayson2015
+from numpy.typing import NDArray
+
+from color.card import D65_xy, PatchKind, ReferenceCard
+from color.errors import RetakeNeeded
+from color.sampling import PatchSamples
+
+Expansion = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+
+
+def _linear_3x3(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(matrix_augmented_Cheung2004(RGB, terms=3), dtype=np.float64)
+
+
+def _linear_3x3_offset(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(matrix_augmented_Cheung2004(RGB, terms=4), dtype=np.float64)
+
+
+def _root_polynomial_2(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(
+        polynomial_expansion_Finlayson2015(RGB, degree=2, root_polynomial_expansion=True), dtype=np.float64
+    )
+
+
+CORRECTION_METHODS: dict[str, Expansion] = {
+    "matrix_3x3_Cheung2004": _linear_3x3,
+    "matrix_3x3_offset_Cheung2004": _linear_3x3_offset,
+    "root_polynomial_2_Finlayson2015": _root_polynomial_2,
+}
+
+KIND_WEIGHTS = {PatchKind.SKIN: 1.0, PatchKind.NEUTRAL: 0.5, PatchKind.CHROMATIC: 0.25}
+FOCUS_RADIUS_DE00 = 12.0  # patches within about this CIEDE2000 of the skin get up to FOCUS_BOOST times more weight
+FOCUS_BOOST = 3.0
+Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
+MIN_NEUTRALS_FOR_TONE = 4
+POOR_FIT_LOO_DE00 = 3.0  # median leave-one-out error on skin patches beyond which the photo is not trusted
+MAX_GAIN_RATIO = 6.0  # channel gains this far apart mean light of one strong colour (or a broken AWB)
+MAX_AS_SHOT_WHITE_CHROMA = 30.0  # C*ab of the white patch as the phone rendered it
+
+
+@dataclass(frozen=True, slots=True)
+class ToneModel:
+    """Linear light from sRGB-decoded values: exp(a·ln s + b·(ln s)²) / g_c."""
+
+    a: float
+    b: float
+    gains: NDArray[np.float64]  # (3,)
+
+    def apply(self, RGB_decoded: NDArray[np.float64]) -> NDArray[np.float64]:
+        log_s = np.log(np.clip(RGB_decoded, 1e-6, None))
+        linear: NDArray[np.float64] = np.exp(self.a * log_s + self.b * log_s * log_s) / self.gains
+        return linear
+
+
+def fit_tone_model(RGB_decoded: NDArray[np.float64], Y: NDArray[np.float64], usable: NDArray[np.bool_]) -> ToneModel:
+    """Least squares for (a, b, ln g_R, ln g_G, ln g_B) over the usable neutral patches (see module doc)."""
+    RGB = RGB_decoded[usable]
+    log_s = np.log(np.clip(RGB, 1e-6, None))  # (n, 3)
+    log_Y = np.log(Y[usable])
+    n = len(RGB)
+    rows, targets = [], []
+    for channel in range(3):
+        design = np.zeros((n, 5))
+        design[:, 0] = log_s[:, channel]
+        design[:, 1] = log_s[:, channel] ** 2
+        design[:, 2 + channel] = -1.0
+        rows.append(design)
+        targets.append(log_Y)
+    A, y = np.vstack(rows), np.concatenate(targets)
+    solution, *_ = np.linalg.lstsq(A, y, rcond=None)
+    a, b = float(solution[0]), float(solution[1])
+    # The curve must rise over the range it is used on; a bend that folds back is an over-fit: go linear.
+    log_range = np.array([log_s.min() - 1.0, 0.0])
+    if a <= 0 or np.any(a + 2 * b * log_range <= 0):
+        A_linear = np.delete(A, 1, axis=1)
+        solution_linear, *_ = np.linalg.lstsq(A_linear, y, rcond=None)
+        a, b = float(solution_linear[0]), 0.0
+        log_gains = np.asarray(solution_linear[1:], dtype=np.float64)
+    else:
+        log_gains = np.asarray(solution[2:], dtype=np.float64)
+    return ToneModel(a=a, b=b, gains=np.exp(np.asarray(log_gains, dtype=np.float64)))
+
+
+def _row_scale(XYZ: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Y^(-2/3): CIELAB's sensitivity to an XYZ error at luminance Y (dL* ∝ Y^(-2/3) dY)."""
+    scale: NDArray[np.float64] = np.maximum(XYZ[:, 1], Y_FLOOR) ** (-2.0 / 3.0)
+    return scale
+
+
+def fit_correction_matrix(
+    terms: NDArray[np.float64], XYZ: NDArray[np.float64], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Matrix M (3, k) minimising Σ w_i ‖s_i (M·t_i − XYZ_i)‖² with s_i = Y_i^(-2/3)."""
+    row = np.sqrt(weights) * _row_scale(XYZ)
+    solution, *_ = np.linalg.lstsq(terms * row[:, None], XYZ * row[:, None], rcond=None)
+    return np.asarray(solution.T, dtype=np.float64)
+
+
+def XYZ_to_Lab_D65(XYZ: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
+
+
+def delta_E00(Lab_1: NDArray[np.float64], Lab_2: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(colour.delta_E(Lab_1, Lab_2, method="CIE 2000"), dtype=np.float64)
+
+
+def leave_one_out_XYZ(
+    terms: NDArray[np.float64], XYZ: NDArray[np.float64], weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Each patch's XYZ predicted by a correction fitted without it (zero-weight patches are predicted too)."""
+    predicted = np.empty_like(XYZ)
+    for i in range(len(XYZ)):
+        held_out = weights.copy()
+        held_out[i] = 0.0
+        predicted[i] = fit_correction_matrix(terms, XYZ, held_out) @ terms[i]
+    return predicted
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How a photo's pixels become CIE XYZ (D65, 2°), and how well the card says that works."""
+
+    card: ReferenceCard
+    tone: ToneModel
+    method: str
+    matrix: NDArray[np.float64]
+    used: NDArray[np.bool_]  # patches used in the fit
+    residual_dE00: NDArray[np.float64]  # in-sample, every patch
+    loo_dE00: NDArray[np.float64]  # leave-one-out, every patch
+    candidates_loo_skin_dE00: dict[str, float]
+    focus_weights: NDArray[np.float64]
+    as_shot_white_xy: NDArray[np.float64]
+    rejected: dict[str, str] = field(default_factory=dict)
+
+    def decoded_to_XYZ(self, RGB_decoded: NDArray[np.float64]) -> NDArray[np.float64]:
+        """sRGB-decoded pixel values (..., 3) to CIE XYZ under D65 (Y of white = 1)."""
+        shape = RGB_decoded.shape
+        linear = self.tone.apply(RGB_decoded.reshape(-1, 3))
+        XYZ: NDArray[np.float64] = CORRECTION_METHODS[self.method](linear) @ self.matrix.T
+        return XYZ.reshape(shape)
+
+    def skin_loo_dE00(self, focus_weights: NDArray[np.float64] | None = None) -> float:
+        """Weighted root-mean-square leave-one-out ΔE00 over the usable skin patches."""
+        skin = (self.card.layout.patch_index(PatchKind.SKIN)).tolist()
+        mask = np.zeros(len(self.used), dtype=bool)
+        mask[skin] = True
+        mask &= self.used
+        weights = (focus_weights if focus_weights is not None else self.focus_weights)[mask]
+        return float(np.sqrt(np.sum(weights * self.loo_dE00[mask] ** 2) / np.sum(weights)))
+
+
+def _kind_weights(card: ReferenceCard) -> NDArray[np.float64]:
+    return np.array([KIND_WEIGHTS[p.kind] for p in card.layout.patches], dtype=np.float64)
+
+
+def focus_weights_near(card: ReferenceCard, Lab: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """1 everywhere, rising to 1 + FOCUS_BOOST for patches close (in ΔE00) to ``Lab``."""
+    if Lab is None:
+        return np.ones(len(card.layout.patches))
+    distance = delta_E00(card.Lab_D65, np.broadcast_to(Lab, card.Lab_D65.shape))
+    weights: NDArray[np.float64] = 1.0 + FOCUS_BOOST * np.exp(-((distance / FOCUS_RADIUS_DE00) ** 2))
+    return weights
+
+
+def _usable_patches(samples: PatchSamples) -> tuple[NDArray[np.bool_], dict[str, str]]:
+    rejected: dict[str, str] = {}
+    usable = np.ones(len(samples.RGB_linear), dtype=bool)
+    for reason, flags in (("clipped", samples.clipped), ("crushed", samples.crushed), ("glare", samples.glare)):
+        usable &= ~flags
+        for index in np.flatnonzero(flags):
+            rejected.setdefault(str(index), reason)
+    return usable, rejected
+
+
+def _as_shot_white_xy(card: ReferenceCard, samples: PatchSamples) -> NDArray[np.float64]:
+    """Chromaticity of the whitest patch as the phone rendered it, read as sRGB (its D65 white = no cast)."""
+    white = int(np.argmax(card.XYZ_D65[:, 1]))
+    XYZ = colour.RGB_to_XYZ(samples.RGB_linear[white], colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    return np.asarray(colour.XYZ_to_xy(XYZ), dtype=np.float64)
+
+
+def calibrate(card: ReferenceCard, samples: PatchSamples, focus_Lab: NDArray[np.float64] | None = None) -> Calibration:
+    """Fit the tone model and every correction method; keep the best by leave-one-out ΔE00 on skin."""
+    usable, rejected = _usable_patches(samples)
+    names = [p.name for p in card.layout.patches]
+    rejected = {names[int(i)]: reason for i, reason in rejected.items()}
+    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
+    neutral_usable = np.zeros(len(usable), dtype=bool)
+    neutral_usable[neutral] = True
+    neutral_usable &= usable
+    glare_count = int(np.sum(samples.glare))
+    if glare_count >= 3 or (np.any(samples.glare[neutral]) and neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE):
+        raise RetakeNeeded(
+            "glare_on_card",
+            f"Light reflects off the card ({glare_count} patches show a highlight).",
+            hint="Tilt the card slightly away from the light so it does not shine, and avoid direct flash.",
+        )
+    white = int(np.argmax(card.XYZ_D65[:, 1]))
+    if samples.clipped[white] and np.sum(samples.clipped[neutral]) >= 2:
+        raise RetakeNeeded(
+            "overexposed",
+            "The card's light patches are saturated (pure white in the photo).",
+            hint="Move out of direct sunlight or away from the lamp; do not use the flash.",
+        )
+    if samples.RGB_code[white].max() < 0.25:
+        raise RetakeNeeded(
+            "too_dark",
+            "The photo is too dark to measure colour.",
+            hint="Take the photo in a brighter room, facing the light (a window is best).",
+        )
+    if neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE:
+        raise RetakeNeeded(
+            "clipped_or_dark",
+            "Too few of the card's grey patches are readable (clipped or crushed).",
+            hint="Use even, moderate light: no direct sun, no flash, not in the dark.",
+        )
+    tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
+    if tone.gains.max() / tone.gains.min() > MAX_GAIN_RATIO:
+        raise RetakeNeeded(
+            "strongly_coloured_light",
+            "The light is of one strong colour, so skin colour cannot be recovered reliably.",
+            hint="Take the photo in daylight or under ordinary white room light, not coloured or party lights.",
+        )
+    as_shot_white = _as_shot_white_xy(card, samples)
+    white_Lab = colour.XYZ_to_Lab(colour.xy_to_XYZ(as_shot_white), D65_xy)
+    if float(np.hypot(white_Lab[1], white_Lab[2])) > MAX_AS_SHOT_WHITE_CHROMA:
+        raise RetakeNeeded(
+            "strongly_coloured_light",
+            "The photo has a strong colour cast that the phone did not correct.",
+            hint="Take the photo in daylight or under ordinary white room light, not coloured or party lights.",
+        )
+    linear = tone.apply(samples.RGB_linear)
+    weights_base = _kind_weights(card) * usable
+    focus = focus_weights_near(card, focus_Lab)
+    weights = weights_base * focus
+    skin_mask = np.zeros(len(usable), dtype=bool)
+    skin_mask[card.layout.patch_index(PatchKind.SKIN)] = True
+    skin_mask &= usable
+    best: tuple[float, str, NDArray[np.float64], NDArray[np.float64]] | None = None
+    candidates: dict[str, float] = {}
+    for method, expansion in CORRECTION_METHODS.items():
+        terms = expansion(linear)
+        loo_Lab = XYZ_to_Lab_D65(leave_one_out_XYZ(terms, card.XYZ_D65, weights))
+        loo = delta_E00(loo_Lab, card.Lab_D65)
+        score = float(np.sqrt(np.sum(focus[skin_mask] * loo[skin_mask] ** 2) / np.sum(focus[skin_mask])))
+        candidates[method] = round(score, 3)
+        if best is None or score < best[0]:
+            best = (score, method, fit_correction_matrix(terms, card.XYZ_D65, weights), loo)
+    assert best is not None  # noqa: S101 - CORRECTION_METHODS is not empty
+    score, method, matrix, loo = best
+    residual = delta_E00(XYZ_to_Lab_D65(CORRECTION_METHODS[method](linear) @ matrix.T), card.Lab_D65)
+    calibration = Calibration(
+        card=card,
+        tone=tone,
+        method=method,
+        matrix=matrix,
+        used=usable,
+        residual_dE00=residual,
+        loo_dE00=loo,
+        candidates_loo_skin_dE00=candidates,
+        focus_weights=focus,
+        as_shot_white_xy=as_shot_white,
+        rejected=rejected,
+    )
+    if float(np.median(loo[skin_mask])) > POOR_FIT_LOO_DE00:
+        raise RetakeNeeded(
+            "poor_calibration_fit",
+            f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {score:.1f}).",
+            hint="Use even white light on both the card and your face, and keep the card flat and in focus.",
+        )
+    return calibration

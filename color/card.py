@@ -1,0 +1,102 @@
+"""Reference cards: layout in millimetres, ArUco markers, and each patch's spectral reflectance.
+
+A card's geometry (``CardLayout``) is fixed by its printed design; its colours (``ReferenceCard``) come from
+a measured print batch, so each batch of a layout carries its own spectra. Card coordinates are millimetres
+from the top-left corner of the card, x to the right and y down, as seen on the printed face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+from color.spectral import reflectance_to_XYZ
+
+D65_xy: NDArray[np.float64] = np.asarray(
+    colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"], dtype=np.float64
+)
+
+
+class PatchKind(StrEnum):
+    NEUTRAL = "neutral"  # white balance and tone-curve recovery
+    CHROMATIC = "chromatic"  # anchors that keep the correction well conditioned
+    SKIN = "skin"  # skin-like colours: the correction is weighted toward these
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    name: str
+    kind: PatchKind
+    rect_mm: tuple[float, float, float, float]  # x, y, width, height
+
+    @property
+    def centre_mm(self) -> tuple[float, float]:
+        x, y, w, h = self.rect_mm
+        return (x + w / 2.0, y + h / 2.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    id: int
+    centre_mm: tuple[float, float]
+    size_mm: float
+
+    def corners_mm(self) -> NDArray[np.float64]:
+        """Corners in ArUco order (top-left, top-right, bottom-right, bottom-left), shape (4, 2)."""
+        cx, cy = self.centre_mm
+        h = self.size_mm / 2.0
+        return np.array([[cx - h, cy - h], [cx + h, cy - h], [cx + h, cy + h], [cx - h, cy + h]], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class CardLayout:
+    """The printed design of a card. ``aruco_dictionary`` is None for cards found without markers."""
+
+    card_id: str
+    title: str
+    size_mm: tuple[float, float]
+    aruco_dictionary: str | None
+    markers: tuple[Marker, ...]
+    patches: tuple[Patch, ...]
+    default_batch: str
+
+    def patch_index(self, kind: PatchKind) -> NDArray[np.intp]:
+        return np.array([i for i, p in enumerate(self.patches) if p.kind is kind], dtype=np.intp)
+
+    @property
+    def marker_ids(self) -> tuple[int, ...]:
+        return tuple(m.id for m in self.markers)
+
+
+@dataclass(frozen=True)
+class ReferenceCard:
+    """A card layout with the measured reflectance of one print batch (rows follow ``layout.patches``)."""
+
+    layout: CardLayout
+    batch: str
+    wavelengths_nm: NDArray[np.float64]
+    reflectance: NDArray[np.float64]  # (n_patches, n_wavelengths), 0-1, specular excluded
+    source: str
+
+    @property
+    def card_id(self) -> str:
+        return self.layout.card_id
+
+    @cached_property
+    def XYZ_D65(self) -> NDArray[np.float64]:
+        """Reference CIE XYZ under D65, CIE 1931 2° (Y of white = 1), shape (n_patches, 3)."""
+        XYZ = reflectance_to_XYZ(self.wavelengths_nm, self.reflectance)
+        XYZ.flags.writeable = False
+        return XYZ
+
+    @cached_property
+    def Lab_D65(self) -> NDArray[np.float64]:
+        """Reference CIELAB, D65 white, CIE 1931 2°, shape (n_patches, 3)."""
+        Lab: NDArray[np.float64] = np.asarray(colour.XYZ_to_Lab(self.XYZ_D65, D65_xy), dtype=np.float64)
+        Lab.flags.writeable = False
+        return Lab

@@ -1,0 +1,164 @@
+"""Find a marker card in a photo and its pose: the homography from card millimetres to image pixels.
+
+Markers are searched on a grey copy scaled to at most ``DETECTION_LONG_SIDE`` pixels (fast on 12 MP
+photos) and their corners refined to sub-pixel accuracy on the full image. A photo from a front camera
+that mirrors the scene shows mirrored markers, which ArUco cannot read: such a photo is searched again
+flipped, and the homography then includes the reflection, so patches are found all the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from color.card import CardLayout
+from color.errors import RetakeNeeded
+
+DETECTION_LONG_SIDE = 1600
+MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
+MIN_PX_PER_MM = 4.0  # an 8 mm patch then spans 32 px, its inner half 16 px: enough pixels to average
+SUBPIX_WINDOW_PX = 5
+SUBPIX_CRITERIA = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
+MAX_REPROJECTION_MM = 0.5  # marker corners farther than this from the fitted pose mean a bent card
+
+
+@dataclass(frozen=True, slots=True)
+class CardPose:
+    layout: CardLayout
+    homography: NDArray[np.float64]  # 3×3, card mm → image px
+    markers_found: tuple[int, ...]
+    mirrored: bool
+    px_per_mm: float
+    reprojection_error_mm: float
+
+    def to_image(self, points_mm: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Map card points (..., 2) in mm to image pixels."""
+        points = np.asarray(points_mm, dtype=np.float64).reshape(-1, 1, 2)
+        mapped = cv2.perspectiveTransform(points, self.homography)
+        return np.asarray(mapped, dtype=np.float64).reshape(np.shape(points_mm))
+
+
+def _detector(dictionary_name: str) -> cv2.aruco.ArucoDetector:
+    parameters = cv2.aruco.DetectorParameters()
+    parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_NONE  # refined on the full image below
+    return cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, dictionary_name)), parameters)
+
+
+def _find_markers(grey_small: NDArray[np.uint8], dictionary_name: str) -> tuple[dict[int, NDArray[np.float64]], bool]:
+    """Marker corners (4, 2) by id, in the small image's pixels; searched again mirrored if none is found."""
+    detector = _detector(dictionary_name)
+    for mirrored in (False, True):
+        image = grey_small[:, ::-1] if mirrored else grey_small
+        corners, ids, _ = detector.detectMarkers(np.ascontiguousarray(image))
+        if ids is None or len(ids) == 0:
+            continue
+        found: dict[int, NDArray[np.float64]] = {}
+        width = grey_small.shape[1]
+        for marker_id, marker_corners in zip(ids.ravel().tolist(), corners, strict=True):
+            points = marker_corners.reshape(4, 2).astype(np.float64)
+            if mirrored:
+                points[:, 0] = width - 1 - points[:, 0]
+            found[int(marker_id)] = points
+        return found, mirrored
+    return {}, False
+
+
+def _refine(grey: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sub-pixel corner refinement on the full-resolution grey image, in small windows only."""
+    points = corners.reshape(-1, 1, 2).astype(np.float32)
+    refined = cv2.cornerSubPix(grey, points, (SUBPIX_WINDOW_PX, SUBPIX_WINDOW_PX), (-1, -1), SUBPIX_CRITERIA)
+    return np.asarray(refined.reshape(-1, 2), dtype=np.float64)
+
+
+def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
+    """Find which of ``layouts`` is in the photo and its pose; ``RetakeNeeded`` when it cannot be trusted."""
+    marker_layouts = [layout for layout in layouts if layout.aruco_dictionary is not None]
+    height, width = BGR.shape[:2]
+    scale = min(1.0, DETECTION_LONG_SIDE / max(height, width))
+    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1.0 else BGR
+    grey_small = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    best: tuple[CardLayout, dict[int, NDArray[np.float64]], bool] | None = None
+    for dictionary_name in sorted({layout.aruco_dictionary for layout in marker_layouts if layout.aruco_dictionary}):
+        found, mirrored = _find_markers(grey_small, dictionary_name)
+        for layout in marker_layouts:
+            if layout.aruco_dictionary != dictionary_name:
+                continue
+            ours = {i: c for i, c in found.items() if i in layout.marker_ids}
+            if ours and (best is None or len(ours) > len(best[1])):
+                best = (layout, ours, mirrored)
+    if best is None:
+        raise RetakeNeeded(
+            "card_not_found",
+            "No reference card was found in the photo.",
+            hint="Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera.",
+        )
+    layout, found, mirrored = best
+    if len(found) < MIN_MARKERS:
+        raise RetakeNeeded(
+            "card_partly_hidden",
+            f"Only {len(found)} of the card's 4 corner markers are visible.",
+            hint="Keep the whole card in the picture and do not cover its corners with your fingers.",
+        )
+    image_points = np.concatenate([found[i] for i in sorted(found)]) / scale
+    grey = np.asarray(cv2.cvtColor(BGR, cv2.COLOR_BGR2GRAY), dtype=np.uint8) if scale < 1.0 else grey_small
+    image_points = _refine(grey, image_points)
+    markers = {m.id: m for m in layout.markers}
+    card_points = np.concatenate([markers[i].corners_mm() for i in sorted(found)])
+    found_homography, _ = cv2.findHomography(card_points, image_points, 0)
+    if found_homography is None:
+        raise RetakeNeeded(
+            "card_not_found", "The card's markers do not form a flat card.", hint="Hold the card flat, not bent."
+        )
+    homography = np.asarray(found_homography, dtype=np.float64)
+    pose = CardPose(
+        layout=layout,
+        homography=homography,
+        markers_found=tuple(sorted(found)),
+        mirrored=mirrored,
+        px_per_mm=0.0,
+        reprojection_error_mm=0.0,
+    )
+    px_per_mm = _px_per_mm(pose)
+    reprojected = pose.to_image(card_points)
+    error_mm = float(np.max(np.linalg.norm(reprojected - image_points, axis=1))) / max(px_per_mm, 1e-9)
+    pose = CardPose(
+        layout=layout,
+        homography=homography,
+        markers_found=pose.markers_found,
+        mirrored=mirrored,
+        px_per_mm=px_per_mm,
+        reprojection_error_mm=error_mm,
+    )
+    if px_per_mm < MIN_PX_PER_MM:
+        raise RetakeNeeded(
+            "card_too_small",
+            f"The card is too small in the photo ({px_per_mm:.1f} px/mm; at least {MIN_PX_PER_MM:g} needed).",
+            hint="Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",
+        )
+    if error_mm > MAX_REPROJECTION_MM:
+        raise RetakeNeeded(
+            "card_not_flat",
+            f"The card's markers are {error_mm:.1f} mm off a flat card.",
+            hint="Hold the card flat, not bent, and keep it still.",
+        )
+    corners = pose.to_image(
+        np.array([[0, 0], [layout.size_mm[0], 0], [layout.size_mm[0], layout.size_mm[1]], [0, layout.size_mm[1]]])
+    )
+    if np.any(corners < -0.5) or np.any(corners[:, 0] > width - 0.5) or np.any(corners[:, 1] > height - 0.5):
+        raise RetakeNeeded(
+            "card_partly_hidden",
+            "Part of the card is outside the photo.",
+            hint="Keep the whole card in the picture.",
+        )
+    return pose
+
+
+def _px_per_mm(pose: CardPose) -> float:
+    """Smallest local scale over the card (the far side of a tilted card), from its four corners."""
+    w, h = pose.layout.size_mm
+    corners = pose.to_image(np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64))
+    sides = np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1)
+    return float(min(sides[0] / w, sides[2] / w, sides[1] / h, sides[3] / h))

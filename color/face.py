@@ -1,0 +1,123 @@
+"""Find the face and place left and right cheek regions when the app sends none.
+
+The mobile app normally finds the face on the device and sends cheek polygons, so the server needs no
+face detector (the privacy-first path). Without them: YuNet (Wu et al. 2023) when a model file is
+configured, which also gives eye and mouth-corner landmarks, else OpenCV's bundled Haar cascade
+(Viola & Jones 2001) and cheeks placed from the face box's proportions.
+
+References:
+    Wu, W., Peng, H., Yu, S. (2023). YuNet: A Tiny Millisecond-level Face Detector. Machine
+    Intelligence Research 20, 656-665. doi:10.1007/s11633-023-1423-y
+    Viola, P., Jones, M. (2001). Rapid object detection using a boosted cascade of simple features.
+    CVPR 2001. doi:10.1109/CVPR.2001.990517
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from color.errors import RetakeNeeded
+from color.skin import Region
+
+DETECTION_LONG_SIDE = 640  # both detectors work at this size; faces in selfies are large
+YUNET_SCORE_THRESHOLD = 0.7
+MIN_FACE_SHARE = 0.08  # the face box must span at least this share of the image's shorter side
+# Cheek centres in a frontal face box (x, y as fractions of its width and height) and their half-axes,
+# from the proportions of the Face Research Lab template's cheekbone points (points 164-169).
+HAAR_CHEEK_CENTRES = ((0.29, 0.63), (0.71, 0.63))
+HAAR_CHEEK_AXES = (0.10, 0.07)
+# With landmarks: a cheek lies between the eye and the mouth corner on its side, pushed outward.
+CHEEK_EYE_TO_MOUTH = 0.55
+CHEEK_OUTWARD = 0.22  # of the distance between the eyes
+CHEEK_RADIUS = 0.2  # of the distance between the eyes
+NO_FACE_HINT = "Face the camera in good light, with your whole face in the picture next to the card."
+
+
+def _ellipse(centre: NDArray[np.float64], axes: tuple[float, float], n: int = 16) -> NDArray[np.float64]:
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return np.stack([centre[0] + axes[0] * np.cos(angles), centre[1] + axes[1] * np.sin(angles)], axis=1)
+
+
+@cache
+def _haar() -> cv2.CascadeClassifier:
+    path = Path(cv2.__file__).parent / "data" / "haarcascade_frontalface_default.xml"
+    classifier = cv2.CascadeClassifier(str(path))
+    if classifier.empty():
+        raise RuntimeError(f"OpenCV's Haar cascade is missing at {path}: opencv-python-headless 4.x is required")
+    return classifier
+
+
+def _downscale(BGR: NDArray[np.uint8]) -> tuple[NDArray[np.uint8], float]:
+    height, width = BGR.shape[:2]
+    scale = min(1.0, DETECTION_LONG_SIDE / max(height, width))
+    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else BGR
+    return np.asarray(small, dtype=np.uint8), scale
+
+
+def _clip_inside(polygon: NDArray[np.float64], width: int, height: int) -> NDArray[np.float64]:
+    return np.stack([np.clip(polygon[:, 0], 0, width - 1), np.clip(polygon[:, 1], 0, height - 1)], axis=1)
+
+
+def cheeks_from_box(box: NDArray[np.float64]) -> list[Region]:
+    """Cheek regions from a face box (x, y, w, h) in image pixels."""
+    x, y, w, h = box
+    return [
+        Region(
+            name=name,
+            polygon=_ellipse(np.array([x + fx * w, y + fy * h]), (HAAR_CHEEK_AXES[0] * w, HAAR_CHEEK_AXES[1] * h)),
+        )
+        for name, (fx, fy) in zip(("left_cheek", "right_cheek"), HAAR_CHEEK_CENTRES, strict=True)
+    ]
+
+
+def cheeks_from_landmarks(
+    eye_left: NDArray[np.float64],
+    eye_right: NDArray[np.float64],
+    mouth_left: NDArray[np.float64],
+    mouth_right: NDArray[np.float64],
+) -> list[Region]:
+    """Cheek regions from eye centres and mouth corners (image pixels; "left" is the image's left)."""
+    interocular = float(np.linalg.norm(eye_right - eye_left))
+    across = (eye_right - eye_left) / max(interocular, 1e-9)
+    regions = []
+    for name, eye, mouth, outward in (
+        ("left_cheek", eye_left, mouth_left, -across),
+        ("right_cheek", eye_right, mouth_right, across),
+    ):
+        centre = eye + CHEEK_EYE_TO_MOUTH * (mouth - eye) + CHEEK_OUTWARD * interocular * outward
+        radius = CHEEK_RADIUS * interocular
+        regions.append(Region(name=name, polygon=_ellipse(centre, (radius, radius * 0.8))))
+    return regions
+
+
+def cheek_regions(BGR: NDArray[np.uint8], yunet_model: Path | None = None) -> list[Region]:
+    """Left and right cheek regions of the largest face; ``RetakeNeeded("no_face")`` when there is none."""
+    small, scale = _downscale(BGR)
+    height, width = BGR.shape[:2]
+    if yunet_model is not None:
+        detector = cv2.FaceDetectorYN.create(
+            str(yunet_model), "", (small.shape[1], small.shape[0]), YUNET_SCORE_THRESHOLD
+        )
+        _, faces = detector.detect(small)
+        if faces is not None and len(faces):
+            face = faces[int(np.argmax(faces[:, 2] * faces[:, 3]))] / scale
+            if face[2] >= MIN_FACE_SHARE * min(height, width):
+                # YuNet landmarks: right eye, left eye (of the person), nose tip, right and left mouth corner.
+                points = face[4:14].reshape(5, 2)
+                eyes = sorted([points[0], points[1]], key=lambda p: p[0])
+                mouths = sorted([points[3], points[4]], key=lambda p: p[0])
+                regions = cheeks_from_landmarks(eyes[0], eyes[1], mouths[0], mouths[1])
+                return [Region(r.name, _clip_inside(r.polygon, width, height)) for r in regions]
+    else:
+        grey = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
+        boxes = np.asarray(_haar().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5), dtype=np.float64)
+        if len(boxes):
+            box = boxes[int(np.argmax(boxes[:, 2] * boxes[:, 3]))] / scale
+            if box[2] >= MIN_FACE_SHARE * min(height, width):
+                return [Region(r.name, _clip_inside(r.polygon, width, height)) for r in cheeks_from_box(box)]
+    raise RetakeNeeded("no_face", "No face was found in the photo.", hint=NO_FACE_HINT)

@@ -1,0 +1,235 @@
+"""A photo in, a skin colour out: decode → find the card → sample → calibrate → skin → report.
+
+Each step is a pure function of the previous one's result; a photo that cannot give a trustworthy
+colour raises ``RetakeNeeded`` with a stable code and a hint. Nothing is stored: the caller keeps the
+numbers of the returned ``Measurement`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+from color.calibrate import Calibration, calibrate
+from color.card import PatchKind, ReferenceCard
+from color.card_data import available_cards, load_card, load_layout, parse_card_reference
+from color.decode import decode_photo
+from color.detect import CardPose, locate_card
+from color.errors import RetakeNeeded
+from color.sampling import PatchSamples, sample_patches
+from color.skin import RegionColour, combine_regions, parse_regions, region_colour
+from color.skin_tone import SkinToneDescription, describe_skin_tone
+
+# The 95 % radius of the error, from its components as root-mean-square CIEDE2000 values. For an error
+# spread evenly over the three CIELAB axes, |ΔE| follows a Maxwell distribution whose 95th percentile is
+# 1.65 times its root mean square.
+COVERAGE_FACTOR_95 = 1.65
+# Skin is not made of the card's pigments: even a perfect fit on the card leaves a metameric error on
+# skin that the card cannot see. Its size was measured with bench/bench_measurement.py (see README).
+SKIN_METAMERISM_RMS_DE00 = 0.6
+MAX_CHEEK_DIFFERENCE_DE00 = 4.0
+MAX_PAPER_UNEVENNESS = 0.2  # relative spread of the card's paper white between its corners
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    name: str
+    passed: bool
+    value: float | None
+    limit: float | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """The numbers kept from a photo. CIELAB is CIE 1976, D65 white, CIE 1931 2° observer."""
+
+    Lab_D65: NDArray[np.float64]
+    uncertainty_dE00_95: float
+    skin_tone: SkinToneDescription
+    card_id: str
+    card_batch: str
+    calibration_method: str
+    calibration_residual_dE00_median: float
+    calibration_loo_dE00_median: float
+    calibration_loo_skin_dE00_rms: float
+    candidates_loo_skin_dE00: dict[str, float]
+    as_shot_white_xy: NDArray[np.float64]
+    as_shot_white_cct_K: float | None
+    mirrored: bool
+    regions: list[RegionColour]
+    cheek_difference_dE00: float
+    quality: list[QualityCheck] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (the shape of the CLI and HTTP outputs)."""
+        L, a, b = (round(float(v), 3) for v in self.Lab_D65)
+        tone = self.skin_tone
+        return {
+            "lab": {"L": L, "a": a, "b": b},
+            "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
+            "uncertainty_dE00": round(self.uncertainty_dE00_95, 2),
+            "skin_tone": {
+                "ita_deg": round(tone.ita_deg, 2),
+                "ita_class": tone.ita_class,
+                "hue_deg": round(tone.hue_deg, 2),
+                "chroma": round(tone.chroma, 2),
+                "undertone": tone.undertone.value,
+                "monk_tone": tone.monk_tone,
+                "monk_delta_E00": round(tone.monk_delta_E00, 2),
+            },
+            "calibration": {
+                "card_id": self.card_id,
+                "card_batch": self.card_batch,
+                "model": self.calibration_method,
+                "residual_dE00_median": round(self.calibration_residual_dE00_median, 3),
+                "loo_dE00_median": round(self.calibration_loo_dE00_median, 3),
+                "loo_skin_dE00_rms": round(self.calibration_loo_skin_dE00_rms, 3),
+                "models_loo_skin_dE00": self.candidates_loo_skin_dE00,
+                "scene_white": {
+                    "as_shot_xy": [round(float(v), 4) for v in self.as_shot_white_xy],
+                    "as_shot_cct_K": None if self.as_shot_white_cct_K is None else round(self.as_shot_white_cct_K),
+                },
+                "mirrored_photo": self.mirrored,
+            },
+            "regions": [
+                {
+                    "name": r.name,
+                    "lab": {
+                        "L": round(float(r.Lab_D65[0]), 3),
+                        "a": round(float(r.Lab_D65[1]), 3),
+                        "b": round(float(r.Lab_D65[2]), 3),
+                    },
+                    "pixels": r.pixels,
+                    "skin_pixels": r.kept,
+                    "spread_dE00": round(r.spread_dE00, 2),
+                }
+                for r in self.regions
+            ],
+            "cheek_difference_dE00": round(self.cheek_difference_dE00, 2),
+            "quality": [
+                {"check": q.name, "passed": q.passed, "value": q.value, "limit": q.limit, "detail": q.detail}
+                for q in self.quality
+            ],
+        }
+
+
+def _candidate_layouts(card_reference: str | None) -> tuple[list[ReferenceCard], str | None]:
+    if card_reference is None:
+        return [load_card(card_id) for card_id in available_cards() if load_layout(card_id).aruco_dictionary], None
+    card_id, batch = parse_card_reference(card_reference)
+    return [load_card(card_id, batch)], batch
+
+
+def _paper_unevenness(samples: PatchSamples, card: ReferenceCard) -> float:
+    """Relative spread of the neutral patches' linear response after dividing by their reference Y.
+
+    Under even light every neutral's ratio of camera luminance to reference Y is the same (up to the tone
+    curve, which the ratio of neighbours in lightness barely sees); a light gradient across the card
+    spreads them.
+    """
+    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
+    usable = neutral[~(samples.clipped[neutral] | samples.crushed[neutral] | samples.glare[neutral])]
+    Y = card.XYZ_D65[usable, 1]
+    light = samples.RGB_linear[usable] @ np.array([0.2126, 0.7152, 0.0722])
+    bright = Y > 0.1  # dark patches are dominated by the tone curve's toe
+    if bright.sum() < 3:
+        return 0.0
+    ratio = np.log(light[bright] / Y[bright])
+    slope = np.polyfit(np.log(Y[bright]), ratio, 1)
+    residual = ratio - np.polyval(slope, np.log(Y[bright]))
+    return float(np.ptp(residual))
+
+
+def _cct(xy: NDArray[np.float64]) -> float | None:
+    try:
+        cct = float(colour.xy_to_CCT(xy, method="McCamy 1992"))
+    except (ValueError, ArithmeticError):
+        return None
+    return cct if 1000 < cct < 25000 else None
+
+
+def measure_photo(data: bytes, *, card: str | None = None, regions: Any = None) -> Measurement:
+    """Measure skin colour from a photo (bytes) of a face next to a reference card.
+
+    ``card`` is a card id (optionally ``id@batch``); without it the card is recognised by its markers.
+    ``regions`` is the list of ``{"name", "polygon"}`` from the app; without it the face is found here.
+    """
+    photo = decode_photo(data)
+    cards, _ = _candidate_layouts(card)
+    pose: CardPose = locate_card(photo.BGR, [c.layout for c in cards])
+    reference = next(c for c in cards if c.layout.card_id == pose.layout.card_id)
+    samples = sample_patches(photo.BGR, pose)
+    if regions is None:
+        from color.face import cheek_regions
+
+        parsed = cheek_regions(photo.BGR)
+    else:
+        parsed = parse_regions(regions, photo.size)
+    first = calibrate(reference, samples)
+    first_Lab, _ = combine_regions([region_colour(photo.BGR, region, first) for region in parsed])
+    calibration: Calibration = calibrate(reference, samples, focus_Lab=first_Lab)
+    colours = [region_colour(photo.BGR, region, calibration) for region in parsed]
+    Lab, cheek_difference = combine_regions(colours)
+
+    loo_skin = calibration.skin_loo_dE00()
+    uncertainty = COVERAGE_FACTOR_95 * float(
+        np.sqrt(loo_skin**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
+    )
+    unevenness = _paper_unevenness(samples, reference)
+    quality = [
+        QualityCheck("card_found", True, float(len(pose.markers_found)), 4.0, f"markers {list(pose.markers_found)}"),
+        QualityCheck("card_size", True, round(pose.px_per_mm, 2), None, "pixels per millimetre on the card"),
+        QualityCheck(
+            "glare", not bool(samples.glare.any()), float(samples.glare.sum()), 0.0, "patches with a highlight"
+        ),
+        QualityCheck(
+            "calibration_fit",
+            True,
+            round(float(np.median(calibration.loo_dE00[calibration.used])), 3),
+            None,
+            "median leave-one-out ΔE00 over the card",
+        ),
+        QualityCheck(
+            "even_light_on_card",
+            unevenness <= MAX_PAPER_UNEVENNESS,
+            round(unevenness, 3),
+            MAX_PAPER_UNEVENNESS,
+            "spread of the neutrals' exposure (log units)",
+        ),
+        QualityCheck(
+            "cheeks_agree",
+            cheek_difference <= MAX_CHEEK_DIFFERENCE_DE00,
+            round(cheek_difference, 2),
+            MAX_CHEEK_DIFFERENCE_DE00,
+            "largest ΔE00 between regions",
+        ),
+    ]
+    if unevenness > MAX_PAPER_UNEVENNESS:
+        raise RetakeNeeded(
+            "uneven_light",
+            "The light falls unevenly across the card, so the face may be lit differently too.",
+            hint="Stand facing a window or lamp so that the card and your face are lit the same way, without shadows.",
+        )
+    return Measurement(
+        Lab_D65=Lab,
+        uncertainty_dE00_95=uncertainty,
+        skin_tone=describe_skin_tone(Lab),
+        card_id=reference.card_id,
+        card_batch=reference.batch,
+        calibration_method=calibration.method,
+        calibration_residual_dE00_median=float(np.median(calibration.residual_dE00[calibration.used])),
+        calibration_loo_dE00_median=float(np.median(calibration.loo_dE00[calibration.used])),
+        calibration_loo_skin_dE00_rms=loo_skin,
+        candidates_loo_skin_dE00=calibration.candidates_loo_skin_dE00,
+        as_shot_white_xy=calibration.as_shot_white_xy,
+        as_shot_white_cct_K=_cct(calibration.as_shot_white_xy),
+        mirrored=pose.mirrored,
+        regions=colours,
+        cheek_difference_dE00=cheek_difference,
+        quality=quality,
+    )

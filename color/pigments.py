@@ -1,0 +1,61 @@
+"""Demo optical constants of cosmetic pigments: unit Kubelka-Munk absorption K(λ) and scattering S(λ).
+
+These are plausible spectra built from the pigments' known absorption shapes, not measurements: a real
+card printer or formulation lab replaces them with its own characterised ones. Units are per unit mass
+fraction in a dry film of unit thickness; only ratios between pigments matter for an opaque layer.
+
+- Titanium dioxide, rutile (CI 77891): scatters strongly everywhere; absorbs below its band edge near
+  400 nm (band gap about 3.0-3.1 eV). Scattering falls with wavelength (Mie regime of 0.2-0.3 µm particles).
+- Yellow iron oxide, goethite α-FeOOH (CI 77492): strong ligand-to-metal charge-transfer absorption below
+  about 510 nm, a weak Fe³⁺ ligand-field band near 650 nm.
+- Red iron oxide, hematite α-Fe₂O₃ (CI 77491): absorption edge near 575 nm, transmits red.
+- Black iron oxide, magnetite Fe₃O₄ (CI 77499): absorbs across the visible, slightly more in the blue.
+
+Reference for the absorption features: Cornell, R. M., Schwertmann, U. (2003). The Iron Oxides,
+2nd ed., Wiley-VCH, ch. 7 (optical properties). doi:10.1002/3527602097
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+WAVELENGTHS_NM: Final[NDArray[np.float64]] = np.arange(380.0, 731.0, 10.0)
+PIGMENT_NAMES: Final[tuple[str, ...]] = ("titanium_dioxide", "yellow_iron_oxide", "red_iron_oxide", "black_iron_oxide")
+
+
+def _edge(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
+    """Smooth absorption edge: 1 well below ``centre`` nm, 0 well above (a logistic in wavelength)."""
+    edge: NDArray[np.float64] = 1.0 / (1.0 + np.exp((wavelengths - centre) / width))
+    return edge
+
+
+def _band(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
+    band: NDArray[np.float64] = np.exp(-(((wavelengths - centre) / width) ** 2))
+    return band
+
+
+def demo_pigment_KS(
+    wavelengths_nm: NDArray[np.float64] = WAVELENGTHS_NM,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Unit K and S, each of shape (4, n_λ), in the order of ``PIGMENT_NAMES``."""
+    w = np.asarray(wavelengths_nm, dtype=np.float64)
+    K = np.stack(
+        [
+            0.02 + 30.0 * _edge(w, 398.0, 5.0),
+            0.8 + 28.0 * _edge(w, 505.0, 20.0) + 1.5 * _band(w, 655.0, 45.0),
+            0.9 + 45.0 * _edge(w, 572.0, 15.0) + 1.0 * _band(w, 660.0, 60.0),
+            28.0 * (560.0 / w) ** 0.35,
+        ]
+    )
+    S = np.stack(
+        [
+            30.0 * (560.0 / w) ** 1.0,
+            2.5 * (560.0 / w) ** 0.5,
+            3.5 * (560.0 / w) ** 1.0,
+            1.0 * np.ones_like(w),
+        ]
+    )
+    return K, S
