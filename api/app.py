@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -38,6 +39,7 @@ def _redis_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
             health_check_interval=30,
         )
         app.state.redis = client
+        app.state.measurement_limiter = anyio.CapacityLimiter(settings.measurement_workers)
         try:
             yield
         finally:
@@ -80,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[declared_content_type_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        request_max_body_size=settings.max_json_body_bytes,
+        request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
         state=State({"settings": settings}),
         debug=False,
     )

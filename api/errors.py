@@ -59,6 +59,12 @@ class UnsupportedMediaType(ApiError):
     title = "Unsupported media type"
 
 
+class BodyTooLarge(ApiError):
+    status_code = 413
+    code = "body_too_large"
+    title = "Request body too large"
+
+
 class Conflict(ApiError):
     status_code = 409
     code = "conflict"

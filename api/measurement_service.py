@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
 
 from api.ids import is_valid_id, new_id
 from api.schemas import (
+    CalibrationOut,
     InstrumentInfo,
     InstrumentReadingIn,
     LabD65,
     MeasurementOut,
     MeasurementPage,
+    QualityCheckOut,
+    RegionOut,
     SkinToneOut,
 )
 from api.store import MeasurementRepository
 from color.errors import InvalidColorInput
 from color.instrument import Lab_reading_to_D65, reflectance_to_Lab_D65
+from color.measure import Measurement, measure_photo
 from color.skin_tone import describe_skin_tone
 
 MEASUREMENT_ID_PREFIX = "msr"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoUpload:
+    """A photo to measure, held in memory only, with the customer's consent and optional hints."""
+
+    photo: bytes
+    consent: str
+    card: str | None
+    regions: Any
 
 
 def _skin_tone(Lab: list[float]) -> SkinToneOut:
@@ -64,6 +84,41 @@ async def record_instrument_reading(
             name=reading.instrument, illuminant=illuminant, observer=observer, conversion=converted.method
         ),
     )
+    await repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
+    return measurement
+
+
+def _photo_measurement(measured: Measurement, consent: str) -> MeasurementOut:
+    summary = measured.as_dict()
+    return MeasurementOut(
+        id=new_id(MEASUREMENT_ID_PREFIX),
+        source="photo",
+        created_at=datetime.now(UTC),
+        consent=consent,
+        lab=LabD65.model_validate(summary["lab"]),
+        uncertainty_dE00=summary["uncertainty_dE00"],
+        skin_tone=SkinToneOut.model_validate(summary["skin_tone"]),
+        calibration=CalibrationOut.model_validate(summary["calibration"]),
+        regions=[RegionOut.model_validate(r) for r in summary["regions"]],
+        cheek_difference_dE00=summary["cheek_difference_dE00"],
+        quality=[QualityCheckOut.model_validate(q) for q in summary["quality"]],
+    )
+
+
+async def record_photo_measurement(
+    repository: MeasurementRepository,
+    customer_id: str,
+    upload: PhotoUpload,
+    *,
+    limiter: anyio.CapacityLimiter,
+    face_model: Path | None,
+) -> MeasurementOut:
+    """Measure the photo in a worker thread (off the event loop), then keep only the numbers."""
+    measured = await anyio.to_thread.run_sync(
+        partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=face_model),
+        limiter=limiter,
+    )
+    measurement = _photo_measurement(measured, upload.consent)
     await repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
     return measurement
 

@@ -2,21 +2,102 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+import anyio
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
+from pydantic import TypeAdapter, ValidationError
 
 from api.auth import allow
+from api.content_types import JSON, MULTIPART
 from api.deps import provide_measurement_repository
-from api.errors import NotFound
-from api.measurement_service import get_measurement, list_measurements, record_instrument_reading
-from api.schemas import InstrumentReadingIn, MeasurementOut, MeasurementPage
+from api.errors import ApiError, BodyTooLarge, NotFound
+from api.measurement_service import (
+    PhotoUpload,
+    get_measurement,
+    list_measurements,
+    record_instrument_reading,
+    record_photo_measurement,
+)
+from api.schemas import ConsentVersion, InstrumentReadingIn, MeasurementOut, MeasurementPage
+from api.settings import Settings
 from api.store import MeasurementRepository
 from api.tokens import Principal, Role
+from api.uploads import FormPart, read_form_in_memory
 
 MAX_PAGE = 100
+MAX_REGIONS_FIELD_BYTES = 64 * 1024
+MAX_CARD_FIELD = 80
+CONSENT: TypeAdapter[str] = TypeAdapter(ConsentVersion)
+
+
+class InvalidRequest(ApiError):
+    code = "invalid_request"
+    title = "Invalid request"
+
+
+class MalformedJson(ApiError):
+    code = "malformed_body"
+    title = "Malformed JSON body"
+
+
+def _validation_problem(exc: ValidationError) -> ApiError:
+    parse_errors = [e for e in exc.errors(include_url=False, include_input=False) if e["type"] == "json_invalid"]
+    if parse_errors:
+        return MalformedJson(f"The request body is not valid JSON: {parse_errors[0]['msg']}.")
+    errors = [
+        {"key": ".".join(str(p) for p in error["loc"]) or "body", "message": error["msg"], "source": "body"}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+    return InvalidRequest("The request body does not match the schema.", extra={"errors": errors})
+
+
+def _single(fields: dict[str, list[FormPart]], name: str, *, required: bool) -> FormPart | None:
+    parts = fields.get(name, [])
+    if len(parts) > 1:
+        raise InvalidRequest(f"The form field {name!r} must appear once.")
+    if not parts:
+        if required:
+            raise InvalidRequest(f"The form field {name!r} is required.")
+        return None
+    return parts[0]
+
+
+def _text(part: FormPart | None, name: str, limit: int) -> str | None:
+    if part is None:
+        return None
+    if len(part.data) > limit:
+        raise InvalidRequest(f"The form field {name!r} is too long.")
+    try:
+        return part.data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"The form field {name!r} must be UTF-8 text.") from exc
+
+
+def _photo_upload(fields: dict[str, list[FormPart]]) -> PhotoUpload:
+    unknown = set(fields) - {"photo", "consent", "regions", "card"}
+    if unknown:
+        raise InvalidRequest(f"Unknown form fields: {', '.join(sorted(unknown))}.")
+    photo = _single(fields, "photo", required=True)
+    if photo is None or not photo.data:
+        raise InvalidRequest("The form field 'photo' is empty.")
+    consent_text = _text(_single(fields, "consent", required=True), "consent", 64) or ""
+    try:
+        consent_value = CONSENT.validate_python(consent_text.strip())
+    except ValidationError as exc:
+        raise InvalidRequest("The form field 'consent' must name the privacy notice version accepted.") from exc
+    regions_text = _text(_single(fields, "regions", required=False), "regions", MAX_REGIONS_FIELD_BYTES)
+    regions: Any = None
+    if regions_text is not None:
+        try:
+            regions = json.loads(regions_text)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"The form field 'regions' is not valid JSON: {exc.msg}.") from exc
+    card = _text(_single(fields, "card", required=False), "card", MAX_CARD_FIELD)
+    return PhotoUpload(photo=photo.data, consent=consent_value, card=card.strip() if card else None, regions=regions)
 
 
 class MeasurementController(Controller):
@@ -27,20 +108,41 @@ class MeasurementController(Controller):
 
     @post(
         "/",
-        summary="Record a measurement",
+        summary="Record a measurement from a photo or an instrument",
         description=(
-            "An instrument reading (JSON): L*a*b* with its illuminant and observer, converted to D65/2° with a "
-            "stated chromatic adaptation, or a reflectance spectrum integrated under D65/2°. "
-            "Requires the version of the privacy notice the customer consented to."
+            "**Photo** (multipart/form-data): `photo` (JPEG, PNG or HEIC of the face next to the reference card), "
+            "`consent` (privacy notice version, required), optional `regions` (JSON list of "
+            '`{"name", "polygon": [[x, y], ...]}` in pixels of the upright image) and `card` (card id, '
+            "optionally `id@batch`). The photo is processed in memory and never stored. A photo that cannot "
+            "be trusted gets a 422 problem with a retake `code` and `hint`.\n\n"
+            "**Instrument** (application/json): L*a*b* with its illuminant and observer, converted to D65/2° "
+            "with a stated chromatic adaptation, or a reflectance spectrum integrated under D65/2°."
         ),
+        opt={"accepts": (JSON, MULTIPART)},
+        status_code=201,
     )
     async def create(
         self,
-        data: JSONBody[InstrumentReadingIn],
+        request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         measurements: NamedDependency[MeasurementRepository],
+        settings: NamedDependency[Settings],
     ) -> MeasurementOut:
-        return await record_instrument_reading(measurements, principal.subject, data)
+        media_type = request.content_type[0]
+        if media_type == MULTIPART:
+            upload = _photo_upload(await read_form_in_memory(request))
+            limiter: anyio.CapacityLimiter = request.app.state.measurement_limiter
+            return await record_photo_measurement(
+                measurements, principal.subject, upload, limiter=limiter, face_model=settings.face_model
+            )
+        body = await request.body()
+        if len(body) > settings.max_json_body_bytes:  # a chunked body carries no Content-Length to check early
+            raise BodyTooLarge(f"The JSON body is {len(body)} bytes; the limit is {settings.max_json_body_bytes}.")
+        try:
+            reading = InstrumentReadingIn.model_validate_json(body)
+        except ValidationError as exc:
+            raise _validation_problem(exc) from exc
+        return await record_instrument_reading(measurements, principal.subject, reading)
 
     @get("/{measurement_id:str}", summary="One of the caller's measurements")
     async def read(

@@ -70,6 +70,39 @@ class InstrumentInfo(BaseModel):
     conversion: str
 
 
+class SceneWhiteOut(BaseModel):
+    as_shot_xy: list[float] = Field(description="CIE 1931 xy of the card's white as the phone rendered it (sRGB)")
+    as_shot_cct_K: float | None = Field(description="Correlated colour temperature of that white (McCamy 1992)")
+
+
+class CalibrationOut(BaseModel):
+    card_id: str
+    card_batch: str
+    model: str = Field(description="Colour correction chosen by leave-one-out ΔE00 on the card's skin patches")
+    residual_dE00_median: float
+    loo_dE00_median: float
+    loo_skin_dE00_rms: float
+    models_loo_skin_dE00: dict[str, float]
+    scene_white: SceneWhiteOut
+    mirrored_photo: bool
+
+
+class RegionOut(BaseModel):
+    name: str
+    lab: LabD65
+    pixels: int
+    skin_pixels: int
+    spread_dE00: float
+
+
+class QualityCheckOut(BaseModel):
+    check: str
+    passed: bool
+    value: float | None
+    limit: float | None
+    detail: str
+
+
 class MeasurementOut(BaseModel):
     id: str
     source: Literal["photo", "instrument"]
@@ -82,6 +115,10 @@ class MeasurementOut(BaseModel):
     )
     skin_tone: SkinToneOut
     instrument: InstrumentInfo | None = None
+    calibration: CalibrationOut | None = None
+    regions: list[RegionOut] | None = None
+    cheek_difference_dE00: float | None = None
+    quality: list[QualityCheckOut] | None = None
 
 
 class MeasurementPage(BaseModel):

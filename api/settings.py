@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=64 * 1024, gt=0, description="Limit for JSON request bodies")
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0, description="Limit for photo uploads")
     redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    face_model: Path | None = Field(
+        default=None, description="YuNet ONNX file for server-side face finding; OpenCV's Haar cascade otherwise"
+    )
+    measurement_workers: int = Field(default=2, ge=1, le=64, description="Photos measured at once")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("secret_key")

@@ -9,7 +9,11 @@
    Finlayson et al. (2015). Each is fitted by weighted least squares: rows scaled by Y^(-2/3) so that errors
    count as they do in CIELAB, skin patches weighted most, and, on a second pass, patches near the
    measured skin weighted more (a correction fitted where skin lives is more accurate there).
-3. The model with the lowest leave-one-out CIEDE2000 error on the skin patches wins.
+3. Skin is not made of the card's pigments, so the card alone leaves a metameric bias on skin. The fit
+   also takes virtual skin patches (``color.skin_prior``): real skin spectra whose responses in this
+   photo are predicted through the spectral response estimated on the card
+   (``color.spectral_response``). They carry most of the weight, near the measured skin most of all.
+4. The model with the lowest leave-one-out CIEDE2000 error on the card's skin patches wins.
 
 References:
     Cheung, V., Westland, S., Connah, D., Ripamonti, C. (2004). A comparative study of the
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import colour
 import numpy as np
@@ -32,7 +37,9 @@ from numpy.typing import NDArray
 
 from color.card import D65_xy, PatchKind, ReferenceCard
 from color.errors import RetakeNeeded
-from color.sampling import PatchSamples
+from color.packaged_data import VirtualSkin, load_spectral_basis
+from color.sampling import PatchSamples, sRGB_decoding_LUT
+from color.spectral_response import estimate_spectral_response
 
 Expansion = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
@@ -62,7 +69,14 @@ FOCUS_RADIUS_DE00 = 12.0  # patches within about this CIEDE2000 of the skin get 
 FOCUS_BOOST = 3.0
 Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
 MIN_NEUTRALS_FOR_TONE = 4
-POOR_FIT_LOO_DE00 = 3.0  # median leave-one-out error on skin patches beyond which the photo is not trusted
+# Total weight of the virtual skin patches relative to the card's: measured in the idealised setting of
+# bench/bench_measurement.py, 10 to 30 times gives the lowest error on held-out skin; beyond, the card's
+# own fit (and so the estimated spectral response) stops mattering enough.
+VIRTUAL_SKIN_WEIGHT = 20.0
+DEFAULT_METHOD = "root_polynomial_2_Finlayson2015"  # best on held-out skin in that setting
+# The photo's self-consistency: median leave-one-out ΔE00 of a card-only 3×3 fit. Noise, glare, a bent
+# card or a local tone mapping raise it; beyond this the photo is not trusted.
+POOR_FIT_LOO_DE00 = 3.0
 MAX_GAIN_RATIO = 6.0  # channel gains this far apart mean light of one strong colour (or a broken AWB)
 MAX_AS_SHOT_WHITE_CHROMA = 30.0  # C*ab of the white patch as the phone rendered it
 
@@ -134,15 +148,24 @@ def delta_E00(Lab_1: NDArray[np.float64], Lab_2: NDArray[np.float64]) -> NDArray
 
 
 def leave_one_out_XYZ(
-    terms: NDArray[np.float64], XYZ: NDArray[np.float64], weights: NDArray[np.float64]
+    terms: NDArray[np.float64], XYZ: NDArray[np.float64], weights: NDArray[np.float64], n_held_out: int
 ) -> NDArray[np.float64]:
-    """Each patch's XYZ predicted by a correction fitted without it (zero-weight patches are predicted too)."""
-    predicted = np.empty_like(XYZ)
-    for i in range(len(XYZ)):
-        held_out = weights.copy()
-        held_out[i] = 0.0
-        predicted[i] = fit_correction_matrix(terms, XYZ, held_out) @ terms[i]
-    return predicted
+    """XYZ of each of the first ``n_held_out`` rows predicted by a correction fitted without that row.
+
+    Closed form for weighted least squares: the held-out residual of row i is e_i / (1 − h_ii), with h_ii
+    the leverage of the row in the weighted design (Cook & Weisberg 1982, Residuals and Influence in
+    Regression, §2.2); a row of zero weight has no leverage and is simply predicted.
+    """
+    row = np.sqrt(weights) * _row_scale(XYZ)
+    design = terms * row[:, None]
+    gram_inverse = np.linalg.pinv(design.T @ design)
+    matrix = fit_correction_matrix(terms, XYZ, weights)
+    head = slice(0, n_held_out)
+    predicted = terms[head] @ matrix.T
+    leverage = np.einsum("ij,jk,ik->i", design[head], gram_inverse, design[head])
+    residual = XYZ[head] - predicted
+    held_out: NDArray[np.float64] = XYZ[head] - residual / np.clip(1.0 - leverage, 1e-6, None)[:, None]
+    return held_out
 
 
 @dataclass(frozen=True)
@@ -154,12 +177,28 @@ class Calibration:
     method: str
     matrix: NDArray[np.float64]
     used: NDArray[np.bool_]  # patches used in the fit
-    residual_dE00: NDArray[np.float64]  # in-sample, every patch
-    loo_dE00: NDArray[np.float64]  # leave-one-out, every patch
+    residual_dE00: NDArray[np.float64]  # in-sample, every card patch
+    loo_dE00: NDArray[np.float64]  # leave-one-out, every card patch, in the fit with the virtual skin
+    card_only_loo_dE00: NDArray[np.float64]  # leave-one-out of a card-only 3×3 fit: the photo's consistency
+    virtual_residual_dE00: NDArray[np.float64]  # in-sample error on each virtual skin patch
+    virtual_focus_weights: NDArray[np.float64]
     candidates_loo_skin_dE00: dict[str, float]
     focus_weights: NDArray[np.float64]
     as_shot_white_xy: NDArray[np.float64]
     rejected: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def code_to_linear(self) -> NDArray[np.float64]:
+        """Linear value of each 8-bit code in each channel, (256, 3): the tone model as a lookup table."""
+        decoded = np.repeat(sRGB_decoding_LUT()[:, None], 3, axis=1)
+        return self.tone.apply(decoded)
+
+    def codes_to_XYZ(self, codes: NDArray[np.uint8]) -> NDArray[np.float64]:
+        """8-bit R G B codes (n, 3) to CIE XYZ under D65 (Y of white = 1)."""
+        lut = self.code_to_linear
+        linear = np.stack([lut[codes[:, 0], 0], lut[codes[:, 1], 1], lut[codes[:, 2], 2]], axis=1)
+        XYZ: NDArray[np.float64] = CORRECTION_METHODS[self.method](linear) @ self.matrix.T
+        return XYZ
 
     def decoded_to_XYZ(self, RGB_decoded: NDArray[np.float64]) -> NDArray[np.float64]:
         """sRGB-decoded pixel values (..., 3) to CIE XYZ under D65 (Y of white = 1)."""
@@ -168,27 +207,43 @@ class Calibration:
         XYZ: NDArray[np.float64] = CORRECTION_METHODS[self.method](linear) @ self.matrix.T
         return XYZ.reshape(shape)
 
-    def skin_loo_dE00(self, focus_weights: NDArray[np.float64] | None = None) -> float:
-        """Weighted root-mean-square leave-one-out ΔE00 over the usable skin patches."""
-        skin = (self.card.layout.patch_index(PatchKind.SKIN)).tolist()
+    def _skin_mask(self) -> NDArray[np.bool_]:
         mask = np.zeros(len(self.used), dtype=bool)
-        mask[skin] = True
-        mask &= self.used
-        weights = (focus_weights if focus_weights is not None else self.focus_weights)[mask]
-        return float(np.sqrt(np.sum(weights * self.loo_dE00[mask] ** 2) / np.sum(weights)))
+        mask[self.card.layout.patch_index(PatchKind.SKIN)] = True
+        return mask & self.used
+
+    def photo_consistency_dE00(self) -> float:
+        """Median leave-one-out ΔE00 of a card-only 3×3 fit over the usable patches."""
+        return float(np.median(self.card_only_loo_dE00[self.used]))
+
+    def card_skin_loo_dE00(self) -> float:
+        """Focus-weighted RMS of the card-only leave-one-out ΔE00 over the skin patches (photo noise near skin)."""
+        mask = self._skin_mask()
+        weights = self.focus_weights[mask]
+        return float(np.sqrt(np.sum(weights * self.card_only_loo_dE00[mask] ** 2) / np.sum(weights)))
+
+    def skin_model_dE00(self) -> float:
+        """Focus-weighted RMS error of the correction on the virtual skin: how far one correction fits skin."""
+        weights = self.virtual_focus_weights
+        return float(np.sqrt(np.sum(weights * self.virtual_residual_dE00**2) / np.sum(weights)))
 
 
 def _kind_weights(card: ReferenceCard) -> NDArray[np.float64]:
     return np.array([KIND_WEIGHTS[p.kind] for p in card.layout.patches], dtype=np.float64)
 
 
-def focus_weights_near(card: ReferenceCard, Lab: NDArray[np.float64] | None) -> NDArray[np.float64]:
+def _focus_weights(Lab_patches: NDArray[np.float64], Lab: NDArray[np.float64] | None) -> NDArray[np.float64]:
     """1 everywhere, rising to 1 + FOCUS_BOOST for patches close (in ΔE00) to ``Lab``."""
     if Lab is None:
-        return np.ones(len(card.layout.patches))
-    distance = delta_E00(card.Lab_D65, np.broadcast_to(Lab, card.Lab_D65.shape))
+        return np.ones(len(Lab_patches))
+    distance = delta_E00(Lab_patches, np.broadcast_to(Lab, Lab_patches.shape))
     weights: NDArray[np.float64] = 1.0 + FOCUS_BOOST * np.exp(-((distance / FOCUS_RADIUS_DE00) ** 2))
     return weights
+
+
+def focus_weights_near(card: ReferenceCard, Lab: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """Focus weights of the card's patches around the skin colour ``Lab`` (all 1 when it is not known yet)."""
+    return _focus_weights(card.Lab_D65, Lab)
 
 
 def _usable_patches(samples: PatchSamples) -> tuple[NDArray[np.bool_], dict[str, str]]:
@@ -208,11 +263,16 @@ def _as_shot_white_xy(card: ReferenceCard, samples: PatchSamples) -> NDArray[np.
     return np.asarray(colour.XYZ_to_xy(XYZ), dtype=np.float64)
 
 
-def calibrate(card: ReferenceCard, samples: PatchSamples, focus_Lab: NDArray[np.float64] | None = None) -> Calibration:
-    """Fit the tone model and every correction method; keep the best by leave-one-out ΔE00 on skin."""
-    usable, rejected = _usable_patches(samples)
+COLOURED_LIGHT_HINT = "Take the photo in daylight or under ordinary white room light, not coloured or party lights."
+
+
+def check_photo(
+    card: ReferenceCard, samples: PatchSamples
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[str, str]]:
+    """Usable patches, usable neutrals, and why others were left out; ``RetakeNeeded`` for a bad photo."""
+    usable, rejected_by_index = _usable_patches(samples)
     names = [p.name for p in card.layout.patches]
-    rejected = {names[int(i)]: reason for i, reason in rejected.items()}
+    rejected = {names[int(i)]: reason for i, reason in rejected_by_index.items()}
     neutral = card.layout.patch_index(PatchKind.NEUTRAL)
     neutral_usable = np.zeros(len(usable), dtype=bool)
     neutral_usable[neutral] = True
@@ -243,41 +303,82 @@ def calibrate(card: ReferenceCard, samples: PatchSamples, focus_Lab: NDArray[np.
             "Too few of the card's grey patches are readable (clipped or crushed).",
             hint="Use even, moderate light: no direct sun, no flash, not in the dark.",
         )
-    tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
-    if tone.gains.max() / tone.gains.min() > MAX_GAIN_RATIO:
-        raise RetakeNeeded(
-            "strongly_coloured_light",
-            "The light is of one strong colour, so skin colour cannot be recovered reliably.",
-            hint="Take the photo in daylight or under ordinary white room light, not coloured or party lights.",
-        )
     as_shot_white = _as_shot_white_xy(card, samples)
     white_Lab = colour.XYZ_to_Lab(colour.xy_to_XYZ(as_shot_white), D65_xy)
     if float(np.hypot(white_Lab[1], white_Lab[2])) > MAX_AS_SHOT_WHITE_CHROMA:
         raise RetakeNeeded(
             "strongly_coloured_light",
             "The photo has a strong colour cast that the phone did not correct.",
-            hint="Take the photo in daylight or under ordinary white room light, not coloured or party lights.",
+            hint=COLOURED_LIGHT_HINT,
         )
+    return usable, neutral_usable, rejected
+
+
+def calibrate(
+    card: ReferenceCard,
+    samples: PatchSamples,
+    prior: VirtualSkin,
+    focus_Lab: NDArray[np.float64] | None = None,
+    *,
+    methods: tuple[str, ...] = tuple(CORRECTION_METHODS),
+    leave_one_out: bool = True,
+) -> Calibration:
+    """Fit the tone model and each correction method; keep the best by leave-one-out ΔE00 on skin patches.
+
+    ``leave_one_out=False`` scores by in-sample error instead (a quick first pass to locate the skin).
+    """
+    if prior.reflectance.shape[1] != card.reflectance.shape[1]:
+        raise ValueError("the skin prior and the card must share one wavelength grid")
+    usable, neutral_usable, rejected = check_photo(card, samples)
+    tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
+    if tone.gains.max() / tone.gains.min() > MAX_GAIN_RATIO:
+        raise RetakeNeeded(
+            "strongly_coloured_light",
+            "The light is of one strong colour, so skin colour cannot be recovered reliably.",
+            hint=COLOURED_LIGHT_HINT,
+        )
+    as_shot_white = _as_shot_white_xy(card, samples)
     linear = tone.apply(samples.RGB_linear)
-    weights_base = _kind_weights(card) * usable
+    card_weights = _kind_weights(card) * usable
     focus = focus_weights_near(card, focus_Lab)
-    weights = weights_base * focus
+    weights = card_weights * focus
+    n_card = len(weights)
+    # Virtual skin: responses predicted through the spectral response the card reveals.
+    response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
+    virtual_RGB = prior.reflectance @ response.T
+    virtual_focus = _focus_weights(prior.Lab_D65, focus_Lab)
+    virtual_weights = virtual_focus * (VIRTUAL_SKIN_WEIGHT * weights.sum() / virtual_focus.sum())
+    all_weights = np.concatenate([weights, virtual_weights])
+    all_XYZ = np.vstack([card.XYZ_D65, prior.XYZ_D65])
     skin_mask = np.zeros(len(usable), dtype=bool)
     skin_mask[card.layout.patch_index(PatchKind.SKIN)] = True
     skin_mask &= usable
     best: tuple[float, str, NDArray[np.float64], NDArray[np.float64]] | None = None
     candidates: dict[str, float] = {}
-    for method, expansion in CORRECTION_METHODS.items():
-        terms = expansion(linear)
-        loo_Lab = XYZ_to_Lab_D65(leave_one_out_XYZ(terms, card.XYZ_D65, weights))
-        loo = delta_E00(loo_Lab, card.Lab_D65)
+    for method in methods:
+        expansion = CORRECTION_METHODS[method]
+        terms = np.vstack([expansion(linear), expansion(virtual_RGB)])
+        matrix = fit_correction_matrix(terms, all_XYZ, all_weights)
+        if leave_one_out:
+            loo = delta_E00(XYZ_to_Lab_D65(leave_one_out_XYZ(terms, all_XYZ, all_weights, n_card)), card.Lab_D65)
+        else:
+            loo = delta_E00(XYZ_to_Lab_D65(terms[:n_card] @ matrix.T), card.Lab_D65)
         score = float(np.sqrt(np.sum(focus[skin_mask] * loo[skin_mask] ** 2) / np.sum(focus[skin_mask])))
         candidates[method] = round(score, 3)
         if best is None or score < best[0]:
-            best = (score, method, fit_correction_matrix(terms, card.XYZ_D65, weights), loo)
+            best = (score, method, matrix, loo)
     assert best is not None  # noqa: S101 - CORRECTION_METHODS is not empty
     score, method, matrix, loo = best
     residual = delta_E00(XYZ_to_Lab_D65(CORRECTION_METHODS[method](linear) @ matrix.T), card.Lab_D65)
+    if leave_one_out:
+        virtual_residual = delta_E00(XYZ_to_Lab_D65(CORRECTION_METHODS[method](virtual_RGB) @ matrix.T), prior.Lab_D65)
+        card_only_loo = delta_E00(
+            XYZ_to_Lab_D65(leave_one_out_XYZ(_linear_3x3(linear), card.XYZ_D65, card_weights, n_card)),
+            card.Lab_D65,
+        )
+    else:  # the quick first pass only locates the skin: no diagnostics
+        virtual_residual = np.zeros(len(prior.Lab_D65))
+        card_only_loo = np.zeros(n_card)
     calibration = Calibration(
         card=card,
         tone=tone,
@@ -286,15 +387,19 @@ def calibrate(card: ReferenceCard, samples: PatchSamples, focus_Lab: NDArray[np.
         used=usable,
         residual_dE00=residual,
         loo_dE00=loo,
+        card_only_loo_dE00=card_only_loo,
+        virtual_residual_dE00=virtual_residual,
+        virtual_focus_weights=virtual_focus,
         candidates_loo_skin_dE00=candidates,
         focus_weights=focus,
         as_shot_white_xy=as_shot_white,
         rejected=rejected,
     )
-    if float(np.median(loo[skin_mask])) > POOR_FIT_LOO_DE00:
+    consistency = calibration.photo_consistency_dE00()
+    if consistency > POOR_FIT_LOO_DE00:
         raise RetakeNeeded(
             "poor_calibration_fit",
-            f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {score:.1f}).",
+            f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {consistency:.1f}).",
             hint="Use even white light on both the card and your face, and keep the card flat and in focus.",
         )
     return calibration

@@ -1,6 +1,6 @@
 """Find a marker card in a photo and its pose: the homography from card millimetres to image pixels.
 
-Markers are searched on a grey copy scaled to at most ``DETECTION_LONG_SIDE`` pixels (fast on 12 MP
+Markers are searched on a grey copy scaled to ``DETECTION_LONG_SIDES`` pixels (fast on 12 MP
 photos) and their corners refined to sub-pixel accuracy on the full image. A photo from a front camera
 that mirrors the scene shows mirrored markers, which ArUco cannot read: such a photo is searched again
 flipped, and the homography then includes the reflection, so patches are found all the same.
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from color.card import CardLayout
 from color.errors import RetakeNeeded
 
-DETECTION_LONG_SIDE = 1600
+DETECTION_LONG_SIDES = (1024, 2048)  # search small first (fast); larger only when a small card is missed
 MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
 MIN_PX_PER_MM = 4.0  # an 8 mm patch then spans 32 px, its inner half 16 px: enough pixels to average
 SUBPIX_WINDOW_PX = 5
@@ -66,45 +66,66 @@ def _find_markers(grey_small: NDArray[np.uint8], dictionary_name: str) -> tuple[
     return {}, False
 
 
-def _refine(grey: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Sub-pixel corner refinement on the full-resolution grey image, in small windows only."""
-    points = corners.reshape(-1, 1, 2).astype(np.float32)
-    refined = cv2.cornerSubPix(grey, points, (SUBPIX_WINDOW_PX, SUBPIX_WINDOW_PX), (-1, -1), SUBPIX_CRITERIA)
-    return np.asarray(refined.reshape(-1, 2), dtype=np.float64)
+def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sub-pixel corner refinement on the full-resolution image, in a small grey crop around each corner."""
+    height, width = BGR.shape[:2]
+    margin = 4 * SUBPIX_WINDOW_PX
+    refined = corners.copy()
+    for index, (x, y) in enumerate(corners):
+        x0, y0 = max(int(x) - margin, 0), max(int(y) - margin, 0)
+        x1, y1 = min(int(x) + margin + 1, width), min(int(y) + margin + 1, height)
+        if x1 - x0 < 2 * SUBPIX_WINDOW_PX + 3 or y1 - y0 < 2 * SUBPIX_WINDOW_PX + 3:
+            continue  # too close to the border to refine: keep the detected corner
+        crop = cv2.cvtColor(np.ascontiguousarray(BGR[y0:y1, x0:x1]), cv2.COLOR_BGR2GRAY)
+        point = np.array([[[x - x0, y - y0]]], dtype=np.float32)
+        result = cv2.cornerSubPix(crop, point, (SUBPIX_WINDOW_PX, SUBPIX_WINDOW_PX), (-1, -1), SUBPIX_CRITERIA)
+        refined[index] = result.reshape(2) + np.array([x0, y0], dtype=np.float64)
+    return refined
+
+
+def _search(
+    BGR: NDArray[np.uint8], marker_layouts: list[CardLayout], long_side: int
+) -> tuple[CardLayout, dict[int, NDArray[np.float64]], bool, float] | None:
+    """Markers of the best-matching layout in a copy of the photo scaled to ``long_side`` (nearest pixel)."""
+    height, width = BGR.shape[:2]
+    scale = min(1.0, long_side / max(height, width))
+    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) if scale < 1.0 else BGR
+    grey_small = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    best: tuple[CardLayout, dict[int, NDArray[np.float64]], bool, float] | None = None
+    for dictionary_name in sorted({layout.aruco_dictionary for layout in marker_layouts if layout.aruco_dictionary}):
+        found, mirrored = _find_markers(grey_small, dictionary_name)
+        for layout in marker_layouts:
+            if layout.aruco_dictionary != dictionary_name:
+                continue
+            ours = {i: c / scale for i, c in found.items() if i in layout.marker_ids}
+            if ours and (best is None or len(ours) > len(best[1])):
+                best = (layout, ours, mirrored, scale)
+    return best
 
 
 def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
     """Find which of ``layouts`` is in the photo and its pose; ``RetakeNeeded`` when it cannot be trusted."""
     marker_layouts = [layout for layout in layouts if layout.aruco_dictionary is not None]
     height, width = BGR.shape[:2]
-    scale = min(1.0, DETECTION_LONG_SIDE / max(height, width))
-    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1.0 else BGR
-    grey_small = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-    best: tuple[CardLayout, dict[int, NDArray[np.float64]], bool] | None = None
-    for dictionary_name in sorted({layout.aruco_dictionary for layout in marker_layouts if layout.aruco_dictionary}):
-        found, mirrored = _find_markers(grey_small, dictionary_name)
-        for layout in marker_layouts:
-            if layout.aruco_dictionary != dictionary_name:
-                continue
-            ours = {i: c for i, c in found.items() if i in layout.marker_ids}
-            if ours and (best is None or len(ours) > len(best[1])):
-                best = (layout, ours, mirrored)
+    best = None
+    for long_side in DETECTION_LONG_SIDES:
+        best = _search(BGR, marker_layouts, long_side)
+        if (best is not None and len(best[1]) == len(best[0].markers)) or long_side >= max(height, width):
+            break
     if best is None:
         raise RetakeNeeded(
             "card_not_found",
             "No reference card was found in the photo.",
             hint="Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera.",
         )
-    layout, found, mirrored = best
+    layout, found, mirrored, _ = best
     if len(found) < MIN_MARKERS:
         raise RetakeNeeded(
             "card_partly_hidden",
             f"Only {len(found)} of the card's 4 corner markers are visible.",
             hint="Keep the whole card in the picture and do not cover its corners with your fingers.",
         )
-    image_points = np.concatenate([found[i] for i in sorted(found)]) / scale
-    grey = np.asarray(cv2.cvtColor(BGR, cv2.COLOR_BGR2GRAY), dtype=np.uint8) if scale < 1.0 else grey_small
-    image_points = _refine(grey, image_points)
+    image_points = _refine(BGR, np.concatenate([found[i] for i in sorted(found)]))
     markers = {m.id: m for m in layout.markers}
     card_points = np.concatenate([markers[i].corners_mm() for i in sorted(found)])
     found_homography, _ = cv2.findHomography(card_points, image_points, 0)

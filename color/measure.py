@@ -8,20 +8,27 @@ numbers of the returned ``Measurement`` only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import colour
 import numpy as np
 from numpy.typing import NDArray
 
-from color.calibrate import Calibration, calibrate
+from color.calibrate import DEFAULT_METHOD, POOR_FIT_LOO_DE00, Calibration, XYZ_to_Lab_D65, calibrate
 from color.card import PatchKind, ReferenceCard
-from color.card_data import available_cards, load_card, load_layout, parse_card_reference
 from color.decode import decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
+from color.packaged_data import (
+    available_cards,
+    load_card,
+    load_layout,
+    load_virtual_skin,
+    parse_card_reference,
+)
 from color.sampling import PatchSamples, sample_patches
-from color.skin import RegionColour, combine_regions, parse_regions, region_colour
+from color.skin import RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 # The 95 % radius of the error, from its components as root-mean-square CIEDE2000 values. For an error
@@ -153,11 +160,14 @@ def _cct(xy: NDArray[np.float64]) -> float | None:
     return cct if 1000 < cct < 25000 else None
 
 
-def measure_photo(data: bytes, *, card: str | None = None, regions: Any = None) -> Measurement:
+def measure_photo(
+    data: bytes, *, card: str | None = None, regions: Any = None, face_model: Path | None = None
+) -> Measurement:
     """Measure skin colour from a photo (bytes) of a face next to a reference card.
 
     ``card`` is a card id (optionally ``id@batch``); without it the card is recognised by its markers.
-    ``regions`` is the list of ``{"name", "polygon"}`` from the app; without it the face is found here.
+    ``regions`` is the list of ``{"name", "polygon"}`` from the app; without it the face is found here
+    (with YuNet when ``face_model`` is the path of its ONNX file, else OpenCV's Haar cascade).
     """
     photo = decode_photo(data)
     cards, _ = _candidate_layouts(card)
@@ -167,18 +177,21 @@ def measure_photo(data: bytes, *, card: str | None = None, regions: Any = None) 
     if regions is None:
         from color.face import cheek_regions
 
-        parsed = cheek_regions(photo.BGR)
+        parsed = cheek_regions(photo.BGR, face_model)
     else:
         parsed = parse_regions(regions, photo.size)
-    first = calibrate(reference, samples)
-    first_Lab, _ = combine_regions([region_colour(photo.BGR, region, first) for region in parsed])
-    calibration: Calibration = calibrate(reference, samples, focus_Lab=first_Lab)
-    colours = [region_colour(photo.BGR, region, calibration) for region in parsed]
+    prior = load_virtual_skin()
+    codes = [region_pixels(photo.BGR, region) for region in parsed]
+    first = calibrate(reference, samples, prior, methods=(DEFAULT_METHOD,), leave_one_out=False)
+    first_Lab = XYZ_to_Lab_D65(np.mean([rough_XYZ(c, first) for c in codes], axis=0))
+    calibration: Calibration = calibrate(reference, samples, prior, focus_Lab=first_Lab)
+    colours = [region_colour(c, region, calibration) for c, region in zip(codes, parsed, strict=True)]
     Lab, cheek_difference = combine_regions(colours)
 
-    loo_skin = calibration.skin_loo_dE00()
+    loo_skin = calibration.card_skin_loo_dE00()
+    skin_model = calibration.skin_model_dE00()
     uncertainty = COVERAGE_FACTOR_95 * float(
-        np.sqrt(loo_skin**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
+        np.sqrt(loo_skin**2 + skin_model**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
     )
     unevenness = _paper_unevenness(samples, reference)
     quality = [
@@ -190,9 +203,9 @@ def measure_photo(data: bytes, *, card: str | None = None, regions: Any = None) 
         QualityCheck(
             "calibration_fit",
             True,
-            round(float(np.median(calibration.loo_dE00[calibration.used])), 3),
-            None,
-            "median leave-one-out ΔE00 over the card",
+            round(calibration.photo_consistency_dE00(), 3),
+            POOR_FIT_LOO_DE00,
+            "median leave-one-out ΔE00 of a card-only fit (the photo's consistency)",
         ),
         QualityCheck(
             "even_light_on_card",

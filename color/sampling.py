@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from color.detect import CardPose
 
-RECTIFY_PX_PER_MM = 6.0
+RECTIFY_PX_PER_MM = 5.0  # about 580 samples in the inner area of an 8 mm patch
 INNER_FRACTION = 0.6  # sample the central 60 % of each patch: away from edges, print misregistration, blur
 TRIM_FRACTION = 0.1  # drop the darkest and brightest 10 % of samples by luminance before averaging
 CLIP_CODE = 250 / 255  # codes at or above this are (nearly) saturated
@@ -78,13 +78,15 @@ def sample_patches(BGR: NDArray[np.uint8], pose: CardPose) -> PatchSamples:
     linear = lut[codes]  # (n, k, 3)
     luminance = linear @ LUMA_WEIGHTS
     order = np.argsort(luminance, axis=1)
+    ranked = np.take_along_axis(luminance, order, axis=1)
     trim = int(TRIM_FRACTION * n_samples)
     kept = np.take_along_axis(linear, order[:, trim : n_samples - trim, None], axis=1)
     code_values = codes.astype(np.float64) / 255.0
+    # Luminance from codes ranks samples like linear luminance does: reuse the order for the median code.
     code_luminance = code_values @ LUMA_WEIGHTS
-    median_code = np.median(code_luminance, axis=1, keepdims=True)
+    median_code = np.take_along_axis(code_luminance, order[:, [n_samples // 2]], axis=1)
     glare_share = np.mean(code_luminance > median_code + GLARE_MARGIN, axis=1)
-    q75, q25 = np.percentile(luminance, [75, 25], axis=1)
+    q25, q75 = ranked[:, n_samples // 4], ranked[:, (3 * n_samples) // 4]
     return PatchSamples(
         RGB_linear=kept.mean(axis=1),
         RGB_code=code_values.mean(axis=1),

@@ -17,13 +17,15 @@ from numpy.typing import NDArray
 
 from color.calibrate import Calibration, XYZ_to_Lab_D65, delta_E00
 from color.errors import InvalidRegions, RetakeNeeded
-from color.sampling import CLIP_CODE, sRGB_decoding_LUT
+from color.sampling import CLIP_CODE
 
 MAX_REGIONS = 8
 MAX_POLYGON_POINTS = 500
 MAX_REGION_NAME = 40
 MIN_REGION_PIXELS = 400
-MAX_PIXELS_PER_REGION = 60_000  # a regular subsample beyond this: the mean does not need more
+MAX_PIXELS_PER_REGION = 8_000  # a regular subsample beyond this: the mean does not need more
+ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
+SPREAD_SAMPLE = 1_500  # pixels used to describe the spread of a region's colours
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_KEPT_SHARE = 0.3
@@ -46,28 +48,24 @@ class RegionColour:
     spread_dE00: float  # robust spread of the kept pixels around the region's colour
 
 
-def _segments_cross(
-    p1: NDArray[np.float64], p2: NDArray[np.float64], q1: NDArray[np.float64], q2: NDArray[np.float64]
-) -> bool:
-    def orient(a: NDArray[np.float64], b: NDArray[np.float64], c: NDArray[np.float64]) -> float:
-        return float((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
-
-    d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
-    d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
-    return (d1 * d2 < 0) and (d3 * d4 < 0)
-
-
 def is_simple_polygon(polygon: NDArray[np.float64]) -> bool:
-    """True when no two non-adjacent edges cross (O(k²), k is small)."""
+    """True when no two non-adjacent edges properly cross (all edge pairs tested at once)."""
+    start = polygon
+    end = np.roll(polygon, -1, axis=0)
     k = len(polygon)
-    edges = [(polygon[i], polygon[(i + 1) % k]) for i in range(k)]
-    for i in range(k):
-        for j in range(i + 2, k):
-            if i == 0 and j == k - 1:
-                continue  # adjacent through the closing edge
-            if _segments_cross(*edges[i], *edges[j]):
-                return False
-    return True
+
+    def orient(a: NDArray[np.float64], b: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
+        cross: NDArray[np.float64] = (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (
+            c[..., 0] - a[..., 0]
+        )
+        return cross
+
+    p1, p2 = start[:, None, :], end[:, None, :]
+    q1, q2 = start[None, :, :], end[None, :, :]
+    crossing = (orient(q1, q2, p1) * orient(q1, q2, p2) < 0) & (orient(p1, p2, q1) * orient(p1, p2, q2) < 0)
+    i, j = np.indices((k, k))
+    adjacent = (np.abs(i - j) <= 1) | (np.abs(i - j) == k - 1)
+    return not bool(np.any(crossing & ~adjacent))
 
 
 def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
@@ -108,22 +106,32 @@ def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
 
 
 def region_pixels(BGR: NDArray[np.uint8], region: Region) -> NDArray[np.uint8]:
-    """The region's pixel codes (n, 3) as R G B, regularly subsampled to at most MAX_PIXELS_PER_REGION."""
+    """The region's pixel codes (n, 3) as R G B, on a regular grid of at most about MAX_PIXELS_PER_REGION."""
     x0, y0 = np.floor(region.polygon.min(axis=0)).astype(int)
     x1, y1 = np.ceil(region.polygon.max(axis=0)).astype(int) + 1
-    crop = BGR[y0:y1, x0:x1]
+    stride = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / MAX_PIXELS_PER_REGION)))
+    crop = BGR[y0:y1:stride, x0:x1:stride]
     mask = np.zeros(crop.shape[:2], dtype=np.uint8)
-    cv2.fillPoly(mask, [np.round(region.polygon - [x0, y0]).astype(np.int32)], 1)
-    pixels = crop[mask.astype(bool)][:, ::-1]
-    step = max(1, len(pixels) // MAX_PIXELS_PER_REGION)
-    return np.ascontiguousarray(pixels[::step])
+    cv2.fillPoly(mask, [np.round((region.polygon - [x0, y0]) / stride).astype(np.int32)], 1)
+    return np.ascontiguousarray(crop[mask.astype(bool)][:, ::-1])
 
 
-def region_colour(BGR: NDArray[np.uint8], region: Region, calibration: Calibration) -> RegionColour:
-    """Calibrated skin colour of one region; ``RetakeNeeded("too_little_skin")`` when too few pixels are skin."""
-    codes = region_pixels(BGR, region)
+def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration) -> NDArray[np.float64]:
+    """Mean XYZ of a region's unsaturated pixels: a first, unfiltered estimate that locates the skin."""
+    sample = codes[::ROUGH_STRIDE]
+    unclipped = np.all(sample < round(CLIP_CODE * 255), axis=1)
+    selected = sample[unclipped] if unclipped.any() else sample
+    XYZ: NDArray[np.float64] = calibration.codes_to_XYZ(selected).mean(axis=0)
+    return XYZ
+
+
+def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibration) -> RegionColour:
+    """Calibrated skin colour of one region's pixel codes (from ``region_pixels``).
+
+    ``RetakeNeeded("too_little_skin")`` when too few of them are evenly lit skin.
+    """
     unclipped = np.all(codes < round(CLIP_CODE * 255), axis=1)
-    XYZ = calibration.decoded_to_XYZ(sRGB_decoding_LUT()[codes[unclipped]])
+    XYZ = calibration.codes_to_XYZ(codes[unclipped])
     Lab = XYZ_to_Lab_D65(XYZ)
     chroma = np.hypot(Lab[:, 1], Lab[:, 2])
     hue = np.degrees(np.arctan2(Lab[:, 2], Lab[:, 1])) % 360
@@ -142,7 +150,9 @@ def region_colour(BGR: NDArray[np.uint8], region: Region, calibration: Calibrati
         )
     mean_XYZ = XYZ[keep].mean(axis=0)
     mean_Lab = XYZ_to_Lab_D65(mean_XYZ)
-    spread = delta_E00(Lab[keep], np.broadcast_to(mean_Lab, Lab[keep].shape))
+    kept_Lab = Lab[keep]
+    sample = kept_Lab[:: max(1, len(kept_Lab) // SPREAD_SAMPLE)]
+    spread = delta_E00(sample, np.broadcast_to(mean_Lab, sample.shape))
     return RegionColour(
         name=region.name,
         XYZ_D65=mean_XYZ,

@@ -50,7 +50,7 @@ def test_wrong_content_type_is_a_415_problem(client: TestClient[Litestar], auth:
         headers={**auth(Role.CUSTOMER, "cus_1"), "Content-Type": "application/x-www-form-urlencoded"},
     )
     body = assert_problem(response, 415, "unsupported_media_type")
-    assert body["accepted"] == ["application/json"]
+    assert body["accepted"] == ["application/json", "multipart/form-data"]
 
 
 def test_missing_content_type_is_a_415_problem(

@@ -1,4 +1,4 @@
-"""The one place where packaged card data is read: layouts and print-batch spectra under ``color/data/cards``.
+"""The one place where packaged data is read: card layouts and print-batch spectra, and the skin prior.
 
 The X-Rite ColorChecker Classic 24 takes its spectra from colour-science's BabelColor averages
 (Pascale 2006), which ship in that package.
@@ -7,15 +7,18 @@ The X-Rite ColorChecker Classic 24 takes its spectra from colour-science's Babel
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import colour
 import numpy as np
+from numpy.typing import NDArray
 
-from color.card import CardLayout, Marker, Patch, PatchKind, ReferenceCard
+from color.card import CardLayout, D65_xy, Marker, Patch, PatchKind, ReferenceCard
 from color.errors import ColorError
+from color.spectral import reflectance_to_XYZ
 
 COLORCHECKER_ID = "colorchecker-classic-24"
 COLORCHECKER_BATCH = "babelcolor-average"
@@ -25,7 +28,8 @@ class UnknownCard(ColorError):
     code = "unknown_card"
 
 
-CARDS_DIR = Path(__file__).parent / "data" / "cards"
+DATA_DIR = Path(__file__).parent / "data"
+CARDS_DIR = DATA_DIR / "cards"
 
 
 def _card_dir(card_id: str) -> Path:
@@ -107,3 +111,37 @@ def parse_card_reference(reference: str) -> tuple[str, str | None]:
     """``"tm-skin-v1"`` or ``"tm-skin-v1@batch"`` to (card id, batch or None)."""
     card_id, _, batch = reference.partition("@")
     return card_id.strip(), (batch.strip() or None)
+
+
+@cache
+def load_spectral_basis() -> NDArray[np.float64]:
+    """Basis (k, n_λ) for spectral responses on the card's wavelength grid (see ``color.spectral_response``)."""
+    document = json.loads((DATA_DIR / "spectral_basis.json").read_text())
+    basis = np.asarray(document["components"], dtype=np.float64)
+    basis.flags.writeable = False
+    return basis
+
+
+@dataclass(frozen=True)
+class VirtualSkin:
+    """Skin reflectance spectra (on the card's wavelength grid) and their CIE XYZ / CIELAB under D65."""
+
+    names: tuple[str, ...]
+    reflectance: NDArray[np.float64]
+    XYZ_D65: NDArray[np.float64]
+    Lab_D65: NDArray[np.float64]
+    source: str
+
+
+@cache
+def load_virtual_skin() -> VirtualSkin:
+    """The packaged skin prior (see ``color.skin_prior``)."""
+    document = json.loads((DATA_DIR / "skin" / "virtual_skin.json").read_text())
+    wavelengths = np.asarray(document["wavelengths_nm"], dtype=np.float64)
+    names = tuple(document["reflectance"])
+    reflectance = np.array([document["reflectance"][n] for n in names], dtype=np.float64)
+    XYZ = reflectance_to_XYZ(wavelengths, reflectance)
+    Lab = np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
+    for array in (reflectance, XYZ, Lab):
+        array.flags.writeable = False
+    return VirtualSkin(names=names, reflectance=reflectance, XYZ_D65=XYZ, Lab_D65=Lab, source=document["source"])

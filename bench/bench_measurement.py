@@ -1,0 +1,185 @@
+"""Accuracy and speed of the photo measurement, on physically rendered phone photos.
+
+Accuracy: CIEDE2000 between the measured skin colour and what a spectrophotometer gives (the skin
+spectrum under D65, CIE 1931 2°), across cameras, illuminants and skin from light to very dark, beside
+two baselines measured on the same photos: no calibration (the photo read as sRGB) and a white balance
+on the card's white patch only. Skin is held out from the skin prior: odd-numbered NIST subjects and their
+melanin-darkened versions. Also: how often the reported 95 % uncertainty covers the true error.
+
+Speed: the whole measurement of a 12-megapixel JPEG against a plain ``cv2.imdecode`` of the same file.
+
+Usage: ``python -m bench.bench_measurement [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+
+import colour
+import cv2
+import numpy as np
+
+from bench.datasets import GRID_NM, cameras, illuminant, shared_data, skin_set
+from color.calibrate import XYZ_to_Lab_D65, delta_E00
+from color.decode import decode_photo
+from color.detect import locate_card
+from color.errors import PhotoError
+from color.measure import measure_photo
+from color.packaged_data import load_card
+from color.sampling import sample_patches, sRGB_decoding_LUT
+from color.simulate import Phone, Scene, Shot, render_photo
+from color.skin import parse_regions, region_pixels
+from color.skin_prior import is_training_subject
+from color.skin_tone import ITA_class, ITA_from_Lab
+
+CAMERAS = (
+    "Nikon 5100 (NPL)",
+    "canon eos 5d mark ii",
+    "sony ilce-7rm2",
+    "nikon d7000",
+    "Nokia N900",
+    "Canon 600D",
+    "Nikon D50",
+    "Pentax Q",
+    "Olympus E-PL2",
+    "mobile phone average (Tominaga 2021)",
+)
+ILLUMINANTS = ("incandescent (A)", "daylight (D65)", "fluorescent (FL2)", "fluorescent (FL11)", "LED (LED-B3)")
+TONE_CURVES = ("sRGB", "filmic", "gamma_2.2")
+
+
+def _baselines(jpeg: bytes, regions: list[dict[str, object]], card_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """Skin CIELAB with no calibration (sRGB as shot) and with a white balance on the card's white patch."""
+    photo = decode_photo(jpeg)
+    parsed = parse_regions(regions, photo.size)
+    lut = sRGB_decoding_LUT()
+    RGB = np.mean([lut[region_pixels(photo.BGR, r)].mean(axis=0) for r in parsed], axis=0)
+    sRGB = colour.RGB_COLOURSPACES["sRGB"]
+    as_shot = XYZ_to_Lab_D65(colour.RGB_to_XYZ(RGB, sRGB, apply_cctf_decoding=False))
+    card = load_card(card_id)
+    samples = sample_patches(photo.BGR, locate_card(photo.BGR, [card.layout]))
+    white = int(np.argmax(card.XYZ_D65[:, 1]))
+    reference_white = colour.XYZ_to_RGB(card.XYZ_D65[white], sRGB, apply_cctf_encoding=False)
+    balanced = RGB * reference_white / samples.RGB_linear[white]
+    white_only = XYZ_to_Lab_D65(colour.RGB_to_XYZ(balanced, sRGB, apply_cctf_decoding=False))
+    return as_shot, white_only
+
+
+def _summary(values: list[float]) -> str:
+    if not values:
+        return "      -       -"
+    array = np.asarray(values)
+    return f"{np.median(array):7.2f} {np.percentile(array, 95):7.2f}"
+
+
+def accuracy(quick: bool) -> None:
+    card = load_card("tm-skin-v1")
+    all_cameras = cameras()
+    camera_names = [c for c in CAMERAS if c in all_cameras]
+    held_out = [s for s in skin_set() if not is_training_subject(s.name.split("+")[0])]
+    rng = np.random.default_rng(2026)
+    per_case = 2 if quick else 5
+    cams = camera_names[:4] if quick else camera_names
+    rows: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    coverage: list[bool] = []
+    retakes: dict[str, int] = defaultdict(int)
+    count = 0
+    started = time.perf_counter()
+    for illuminant_name in ILLUMINANTS:
+        for camera in cams:
+            for skin in rng.choice(len(held_out), size=per_case, replace=False):
+                sample = held_out[int(skin)]
+                scene = Scene(
+                    illuminant=illuminant(illuminant_name),
+                    card=card,
+                    skin_wavelengths_nm=GRID_NM,
+                    skin_reflectance=sample.reflectance,
+                )
+                phone = Phone(
+                    name=camera,
+                    sensitivities=all_cameras[camera],
+                    tone_curve=str(rng.choice(TONE_CURVES)),
+                    awb_error=0.04,
+                    jpeg_quality=int(rng.integers(85, 96)),
+                )
+                shot = Shot(
+                    size=(1200, 900),
+                    card_width_px=float(rng.uniform(380, 480)),
+                    card_rotation_deg=float(rng.uniform(-25, 25)),
+                    card_tilt=float(rng.uniform(0.0, 0.12)),
+                )
+                photo = render_photo(scene, phone, shot, rng)
+                count += 1
+                truth = photo.truth_Lab_D65
+                skin_class = ITA_class(float(ITA_from_Lab(truth)))
+                try:
+                    measured = measure_photo(photo.jpeg, regions=photo.regions)
+                except PhotoError as error:
+                    retakes[error.code] += 1
+                    continue
+                error_dE00 = float(delta_E00(measured.Lab_D65, truth))
+                as_shot, white_only = _baselines(photo.jpeg, photo.regions, card.card_id)
+                coverage.append(error_dE00 <= measured.uncertainty_dE00_95)
+                for key in ("all", f"camera: {camera}", f"light: {illuminant_name}", f"skin: {skin_class}"):
+                    rows[key]["card"].append(error_dE00)
+                    rows[key]["as_shot"].append(float(delta_E00(as_shot, truth)))
+                    rows[key]["white"].append(float(delta_E00(white_only, truth)))
+    elapsed = time.perf_counter() - started
+    print(f"accuracy: {count} rendered photos in {elapsed:.0f} s; held-out skin; CIEDE2000 to the spectral truth")
+    print(f"{'group':48s} {'n':>4s}  {'tm-skin-v1':>15s}  {'no calibration':>15s}  {'white patch':>15s}")
+    print(f"{'':48s} {'':>4s}  {'median    p95':>15s}  {'median    p95':>15s}  {'median    p95':>15s}")
+    for key in sorted(rows, key=lambda k: (k != "all", k)):
+        group = rows[key]
+        print(
+            f"{key:48s} {len(group['card']):4d}  {_summary(group['card'])}  {_summary(group['as_shot'])}  "
+            f"{_summary(group['white'])}"
+        )
+    if coverage:
+        print(f"95 % uncertainty covers the true error in {100 * np.mean(coverage):.1f} % of photos")
+    print(f"retakes asked: {dict(retakes) or 'none'}")
+
+
+def speed(repeats: int = 7) -> None:
+    card = load_card("tm-skin-v1")
+    sensitivities = colour.MSDS_CAMERA_SENSITIVITIES["Nikon 5100 (NPL)"]
+    skin = skin_set()[0]
+    scene = Scene(colour.SDS_ILLUMINANTS["D65"], card, GRID_NM, skin.reflectance)
+    shot = Shot(size=(4032, 3024), card_width_px=1300.0, card_centre=(0.72, 0.62))
+    photo = render_photo(
+        scene, Phone("Nikon 5100 (NPL)", sensitivities, tone_curve="filmic"), shot, np.random.default_rng(1)
+    )
+    data = photo.jpeg
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    decode_times, measure_times = [], []
+    measure_photo(data, regions=photo.regions)  # warm caches (packaged data, detector)
+    for _ in range(repeats):
+        started = time.perf_counter()
+        cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        decode_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        measure_photo(data, regions=photo.regions)
+        measure_times.append(time.perf_counter() - started)
+    decode_s, measure_s = float(np.median(decode_times)), float(np.median(measure_times))
+    print(f"speed: 4032×3024 JPEG of {len(data) / 1e6:.1f} MB, median of {repeats} runs")
+    print(f"  cv2.imdecode      {1000 * decode_s:7.1f} ms")
+    print(f"  measure_photo     {1000 * measure_s:7.1f} ms")
+    print(f"  ratio             {measure_s / decode_s:7.2f}×  (goal ≤ 1.5×)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer cameras and photos")
+    parser.add_argument("--no-speed", action="store_true")
+    arguments = parser.parse_args(argv if argv is not None else [])
+    if shared_data() is None:
+        print("note: ../shared/data is absent: only colour-science's cameras and ColorChecker skin are used")
+    accuracy(arguments.quick)
+    if not arguments.no_speed:
+        speed()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
