@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
 
 from api.settings import Settings, get_settings
 from api.tokens import Role, mint_token
+
+if TYPE_CHECKING:
+    from color.card import ReferenceCard
 
 
 def _load_settings(**overrides: object) -> Settings:
@@ -97,6 +102,97 @@ def token_create(role: str, subject: str | None, ttl_seconds: int | None) -> Non
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(value)
+
+
+@cli.command()
+@click.argument("photo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--card", "card_reference", default=None, help="Card id, optionally id@batch (default: recognised).")
+@click.option(
+    "--regions",
+    "regions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON list of {"name", "polygon": [[x, y], ...]} in pixels of the upright photo.',
+)
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def measure(photo: Path, card_reference: str | None, regions_file: Path | None, output_format: str) -> None:
+    """Measure skin colour (CIELAB D65, 2°) from PHOTO of a face next to the reference card."""
+    from color.errors import ColorError
+    from color.measure import measure_photo
+
+    regions = None
+    if regions_file is not None:
+        try:
+            regions = json.loads(regions_file.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{regions_file} is not valid JSON: {exc}") from exc
+    settings = _load_settings()
+    try:
+        result = measure_photo(
+            photo.read_bytes(), card=card_reference, regions=regions, face_model=settings.face_model
+        ).as_dict()
+    except ColorError as exc:
+        problem = {"code": exc.code, "detail": exc.detail, "hint": exc.hint}
+        if output_format == "json":
+            click.echo(json.dumps({"error": problem}, ensure_ascii=False), err=True)
+            sys.exit(1)
+        raise click.ClickException(f"[{exc.code}] {exc.detail}" + (f"\nHint: {exc.hint}" if exc.hint else "")) from exc
+    if output_format == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    lab, tone = result["lab"], result["skin_tone"]
+    click.echo(f"L*a*b* (D65, CIE 1931 2°): {lab['L']:.2f} {lab['a']:.2f} {lab['b']:.2f}")
+    click.echo(f"uncertainty (95 %): ±{result['uncertainty_dE00']:.2f} ΔE00")
+    click.echo(
+        f"ITA {tone['ita_deg']:.1f}° ({tone['ita_class']}), hue {tone['hue_deg']:.1f}°, {tone['undertone']} "
+        f"undertone, Monk tone {tone['monk_tone']}"
+    )
+    calibration = result["calibration"]
+    click.echo(f"calibration: {calibration['card_id']}, {calibration['model']}")
+    for check in result["quality"]:
+        click.echo(f"  {'ok ' if check['passed'] else 'BAD'} {check['check']}: {check['value']} ({check['detail']})")
+
+
+@cli.group()
+def card() -> None:
+    """Reference cards: print them, and export their definitions."""
+
+
+def _reference_card(card_id: str) -> ReferenceCard:
+    from color.errors import ColorError
+    from color.packaged_data import load_card, parse_card_reference
+
+    identifier, batch = parse_card_reference(card_id)
+    try:
+        return load_card(identifier, batch)
+    except ColorError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+@card.command("render")
+@click.argument("card_id")
+@click.option("--dpi", type=click.FloatRange(72, 2400), default=600, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def card_render(card_id: str, dpi: float, output: Path) -> None:
+    """Draw the printable card as PNG (or PDF when OUTPUT ends in .pdf), at true size."""
+    from color.card_render import encode_card
+
+    reference = _reference_card(card_id)
+    image_format = "pdf" if output.suffix.lower() == ".pdf" else "png"
+    data = encode_card(reference, dpi, image_format)
+    temporary = output.with_name(output.name + ".partial")
+    temporary.write_bytes(data)
+    temporary.replace(output)  # never leave a half-written card behind
+    click.echo(f"wrote {output} ({reference.card_id}, batch {reference.batch}, {dpi:g} dpi)")
+
+
+@card.command("export")
+@click.argument("card_id")
+def card_export(card_id: str) -> None:
+    """Print the card's full definition as JSON: geometry in mm, markers, and every patch's spectrum."""
+    from color.card_export import card_definition
+
+    click.echo(json.dumps(card_definition(_reference_card(card_id)), indent=1))
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.types import ExceptionHandlersMap
 
 from api.errors import ApiError
-from color.errors import ColorError
+from color.errors import ColorError, PhotoError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:tonematch:problem:"
@@ -72,8 +72,16 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
 
 
 def _colour_error(request: Request[Any, Any, Any], exc: ColorError) -> Response[dict[str, Any]]:
+    """422: the input was understood but gives no trustworthy colour. A photo problem asks for a retake."""
+    is_photo = isinstance(exc, PhotoError)
     return problem_response(
-        request, status=422, code=exc.code, title="Unprocessable colour", detail=exc.detail, hint=exc.hint
+        request,
+        status=422,
+        code=exc.code,
+        title="Photo cannot be measured" if is_photo else "Unprocessable colour",
+        detail=exc.detail,
+        hint=exc.hint,
+        extra={"retake": True} if is_photo else None,
     )
 
 

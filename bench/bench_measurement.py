@@ -107,7 +107,7 @@ def accuracy(quick: bool) -> None:
                 )
                 shot = Shot(
                     size=(1200, 900),
-                    card_width_px=float(rng.uniform(380, 480)),
+                    card_width_px=float(rng.uniform(420, 520)),
                     card_rotation_deg=float(rng.uniform(-25, 25)),
                     card_tilt=float(rng.uniform(0.0, 0.12)),
                 )

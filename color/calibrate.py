@@ -314,19 +314,22 @@ def check_photo(
     return usable, neutral_usable, rejected
 
 
-def calibrate(
-    card: ReferenceCard,
-    samples: PatchSamples,
-    prior: VirtualSkin,
-    focus_Lab: NDArray[np.float64] | None = None,
-    *,
-    methods: tuple[str, ...] = tuple(CORRECTION_METHODS),
-    leave_one_out: bool = True,
-) -> Calibration:
-    """Fit the tone model and each correction method; keep the best by leave-one-out ΔE00 on skin patches.
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """What every fit on one photo shares: usable patches, tone model, linear values, virtual skin responses."""
 
-    ``leave_one_out=False`` scores by in-sample error instead (a quick first pass to locate the skin).
-    """
+    card: ReferenceCard
+    prior: VirtualSkin
+    usable: NDArray[np.bool_]
+    rejected: dict[str, str]
+    tone: ToneModel
+    linear: NDArray[np.float64]  # (n_patches, 3) linear response of the card's patches
+    virtual_RGB: NDArray[np.float64]  # (n_virtual, 3) predicted linear response of the virtual skin
+    as_shot_white_xy: NDArray[np.float64]
+
+
+def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> PreparedPhoto:
+    """Check the photo, fit the tone model, and predict the virtual skin's responses (once per photo)."""
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
     usable, neutral_usable, rejected = check_photo(card, samples)
@@ -337,69 +340,104 @@ def calibrate(
             "The light is of one strong colour, so skin colour cannot be recovered reliably.",
             hint=COLOURED_LIGHT_HINT,
         )
-    as_shot_white = _as_shot_white_xy(card, samples)
     linear = tone.apply(samples.RGB_linear)
+    # Virtual skin: responses predicted through the spectral response the card reveals.
+    response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
+    return PreparedPhoto(
+        card=card,
+        prior=prior,
+        usable=usable,
+        rejected=rejected,
+        tone=tone,
+        linear=linear,
+        virtual_RGB=prior.reflectance @ response.T,
+        as_shot_white_xy=_as_shot_white_xy(card, samples),
+    )
+
+
+def fit(
+    prepared: PreparedPhoto,
+    focus_Lab: NDArray[np.float64] | None = None,
+    *,
+    methods: tuple[str, ...] = tuple(CORRECTION_METHODS),
+    leave_one_out: bool = True,
+) -> Calibration:
+    """Fit each correction method on the card and the virtual skin; keep the best by leave-one-out ΔE00.
+
+    ``leave_one_out=False`` scores by in-sample error and skips the diagnostics (a quick first pass that
+    only locates the skin). All CIEDE2000 values are computed in one batch.
+    """
+    card, prior, usable, linear = prepared.card, prepared.prior, prepared.usable, prepared.linear
     card_weights = _kind_weights(card) * usable
     focus = focus_weights_near(card, focus_Lab)
     weights = card_weights * focus
-    n_card = len(weights)
-    # Virtual skin: responses predicted through the spectral response the card reveals.
-    response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
-    virtual_RGB = prior.reflectance @ response.T
+    n_card, n_virtual = len(weights), len(prior.Lab_D65)
     virtual_focus = _focus_weights(prior.Lab_D65, focus_Lab)
-    virtual_weights = virtual_focus * (VIRTUAL_SKIN_WEIGHT * weights.sum() / virtual_focus.sum())
+    virtual_weights = virtual_focus * (VIRTUAL_SKIN_WEIGHT * weights.sum() / max(float(virtual_focus.sum()), 1e-12))
     all_weights = np.concatenate([weights, virtual_weights])
     all_XYZ = np.vstack([card.XYZ_D65, prior.XYZ_D65])
-    skin_mask = np.zeros(len(usable), dtype=bool)
-    skin_mask[card.layout.patch_index(PatchKind.SKIN)] = True
-    skin_mask &= usable
-    best: tuple[float, str, NDArray[np.float64], NDArray[np.float64]] | None = None
-    candidates: dict[str, float] = {}
+    matrices: dict[str, NDArray[np.float64]] = {}
+    predicted: list[NDArray[np.float64]] = []
+    references: list[NDArray[np.float64]] = []
     for method in methods:
         expansion = CORRECTION_METHODS[method]
-        terms = np.vstack([expansion(linear), expansion(virtual_RGB)])
-        matrix = fit_correction_matrix(terms, all_XYZ, all_weights)
-        if leave_one_out:
-            loo = delta_E00(XYZ_to_Lab_D65(leave_one_out_XYZ(terms, all_XYZ, all_weights, n_card)), card.Lab_D65)
-        else:
-            loo = delta_E00(XYZ_to_Lab_D65(terms[:n_card] @ matrix.T), card.Lab_D65)
+        terms = np.vstack([expansion(linear), expansion(prepared.virtual_RGB)])
+        matrix = matrices[method] = fit_correction_matrix(terms, all_XYZ, all_weights)
+        held_out = (
+            leave_one_out_XYZ(terms, all_XYZ, all_weights, n_card) if leave_one_out else terms[:n_card] @ matrix.T
+        )
+        predicted += [held_out, terms @ matrix.T]  # leave-one-out on the card; in-sample on card and virtual skin
+        references += [card.Lab_D65, card.Lab_D65, prior.Lab_D65]
+    if leave_one_out:
+        predicted.append(leave_one_out_XYZ(_linear_3x3(linear), card.XYZ_D65, card_weights, n_card))
+        references.append(card.Lab_D65)
+    errors = delta_E00(XYZ_to_Lab_D65(np.vstack(predicted)), np.vstack(references))
+    per_method = 2 * n_card + n_virtual
+    skin_mask = np.zeros(n_card, dtype=bool)
+    skin_mask[card.layout.patch_index(PatchKind.SKIN)] = True
+    skin_mask &= usable
+    candidates: dict[str, float] = {}
+    for index, method in enumerate(methods):
+        loo = errors[index * per_method : index * per_method + n_card]
         score = float(np.sqrt(np.sum(focus[skin_mask] * loo[skin_mask] ** 2) / np.sum(focus[skin_mask])))
         candidates[method] = round(score, 3)
-        if best is None or score < best[0]:
-            best = (score, method, matrix, loo)
-    assert best is not None  # noqa: S101 - CORRECTION_METHODS is not empty
-    score, method, matrix, loo = best
-    residual = delta_E00(XYZ_to_Lab_D65(CORRECTION_METHODS[method](linear) @ matrix.T), card.Lab_D65)
-    if leave_one_out:
-        virtual_residual = delta_E00(XYZ_to_Lab_D65(CORRECTION_METHODS[method](virtual_RGB) @ matrix.T), prior.Lab_D65)
-        card_only_loo = delta_E00(
-            XYZ_to_Lab_D65(leave_one_out_XYZ(_linear_3x3(linear), card.XYZ_D65, card_weights, n_card)),
-            card.Lab_D65,
-        )
-    else:  # the quick first pass only locates the skin: no diagnostics
-        virtual_residual = np.zeros(len(prior.Lab_D65))
-        card_only_loo = np.zeros(n_card)
+    method = min(candidates, key=candidates.__getitem__)
+    offset = methods.index(method) * per_method
+    card_only_loo = errors[len(methods) * per_method :] if leave_one_out else np.zeros(n_card)
     calibration = Calibration(
         card=card,
-        tone=tone,
+        tone=prepared.tone,
         method=method,
-        matrix=matrix,
+        matrix=matrices[method],
         used=usable,
-        residual_dE00=residual,
-        loo_dE00=loo,
+        residual_dE00=errors[offset + n_card : offset + 2 * n_card],
+        loo_dE00=errors[offset : offset + n_card],
         card_only_loo_dE00=card_only_loo,
-        virtual_residual_dE00=virtual_residual,
+        virtual_residual_dE00=errors[offset + 2 * n_card : offset + per_method],
         virtual_focus_weights=virtual_focus,
         candidates_loo_skin_dE00=candidates,
         focus_weights=focus,
-        as_shot_white_xy=as_shot_white,
-        rejected=rejected,
+        as_shot_white_xy=prepared.as_shot_white_xy,
+        rejected=prepared.rejected,
     )
     consistency = calibration.photo_consistency_dE00()
-    if consistency > POOR_FIT_LOO_DE00:
+    if leave_one_out and consistency > POOR_FIT_LOO_DE00:
         raise RetakeNeeded(
             "poor_calibration_fit",
             f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {consistency:.1f}).",
             hint="Use even white light on both the card and your face, and keep the card flat and in focus.",
         )
     return calibration
+
+
+def calibrate(
+    card: ReferenceCard,
+    samples: PatchSamples,
+    prior: VirtualSkin,
+    focus_Lab: NDArray[np.float64] | None = None,
+    *,
+    methods: tuple[str, ...] = tuple(CORRECTION_METHODS),
+    leave_one_out: bool = True,
+) -> Calibration:
+    """``prepare`` then ``fit``: the whole calibration of one photo in one call."""
+    return fit(prepare(card, samples, prior), focus_Lab, methods=methods, leave_one_out=leave_one_out)

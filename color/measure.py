@@ -15,7 +15,7 @@ import colour
 import numpy as np
 from numpy.typing import NDArray
 
-from color.calibrate import DEFAULT_METHOD, POOR_FIT_LOO_DE00, Calibration, XYZ_to_Lab_D65, calibrate
+from color.calibrate import DEFAULT_METHOD, POOR_FIT_LOO_DE00, Calibration, XYZ_to_Lab_D65, fit, prepare
 from color.card import PatchKind, ReferenceCard
 from color.decode import decode_photo
 from color.detect import CardPose, locate_card
@@ -182,9 +182,10 @@ def measure_photo(
         parsed = parse_regions(regions, photo.size)
     prior = load_virtual_skin()
     codes = [region_pixels(photo.BGR, region) for region in parsed]
-    first = calibrate(reference, samples, prior, methods=(DEFAULT_METHOD,), leave_one_out=False)
+    prepared = prepare(reference, samples, prior)
+    first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False)
     first_Lab = XYZ_to_Lab_D65(np.mean([rough_XYZ(c, first) for c in codes], axis=0))
-    calibration: Calibration = calibrate(reference, samples, prior, focus_Lab=first_Lab)
+    calibration: Calibration = fit(prepared, focus_Lab=first_Lab)
     colours = [region_colour(c, region, calibration) for c, region in zip(codes, parsed, strict=True)]
     Lab, cheek_difference = combine_regions(colours)
 

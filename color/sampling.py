@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from color.detect import CardPose
 
-RECTIFY_PX_PER_MM = 5.0  # about 580 samples in the inner area of an 8 mm patch
+RECTIFY_PX_PER_MM = 4.0  # about 370 samples in the inner area of an 8 mm patch
 INNER_FRACTION = 0.6  # sample the central 60 % of each patch: away from edges, print misregistration, blur
 TRIM_FRACTION = 0.1  # drop the darkest and brightest 10 % of samples by luminance before averaging
 CLIP_CODE = 250 / 255  # codes at or above this are (nearly) saturated

@@ -124,7 +124,7 @@ def _resample(
     return np.asarray(np.interp(grid, wavelengths_nm, values), dtype=np.float64)
 
 
-def _card_homography(card: ReferenceCard, shot: Shot) -> NDArray[np.float64]:
+def card_homography(card: ReferenceCard, shot: Shot) -> NDArray[np.float64]:
     """Card mm → image px: scaled, rotated, with a perspective tilt, centred at ``shot.card_centre``."""
     width_mm, height_mm = card.layout.size_mm
     scale = shot.card_width_px / width_mm
@@ -186,7 +186,7 @@ def _scene_raw(
     texture_rgb[labels == INK] = ink_raw
     inside = labels >= 0
     texture_rgb[inside] = raw[labels[inside]]
-    to_image = _card_homography(card, shot)
+    to_image = card_homography(card, shot)
     homography = to_image @ np.diag([1 / CANVAS_PX_PER_MM, 1 / CANVAS_PX_PER_MM, 1.0])
     warped = cv2.warpPerspective(texture_rgb, homography, (width, height), flags=cv2.INTER_AREA)
     ones = np.ones(labels.shape, np.float32)

@@ -1,0 +1,136 @@
+"""The reference card as data: geometry, spectra, printability, export and rendering."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from api.cli import cli
+from color.card import PatchKind, ReferenceCard
+from color.card_export import card_definition
+from color.card_render import encode_card, render_card_RGB
+from color.detect import locate_card
+from color.errors import ColorError
+from color.kubelka_munk import mixture_KS, reflectance_infinite, saunderson_to_measured
+from color.packaged_data import available_cards, load_card, parse_card_reference
+from color.pigments import demo_pigment_KS
+from color.skin_tone import ITA_from_Lab
+
+
+def test_credit_card_size_with_four_markers_inside(card: ReferenceCard) -> None:
+    width, height = card.layout.size_mm
+    assert (width, height) == (85.6, 54.0)
+    assert card.layout.marker_ids == (0, 1, 2, 3)
+    for marker in card.layout.markers:
+        corners = marker.corners_mm()
+        assert corners.min() >= 0
+        assert corners[:, 0].max() <= width
+        assert corners[:, 1].max() <= height
+
+
+def test_patches_lie_on_the_card_and_do_not_overlap(card: ReferenceCard) -> None:
+    width, height = card.layout.size_mm
+    boxes = [p.rect_mm for p in card.layout.patches]
+    for x, y, w, h in boxes:
+        assert x >= 0
+        assert y >= 0
+        assert x + w <= width
+        assert y + h <= height
+    for i, (x1, y1, w1, h1) in enumerate(boxes):
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
+
+
+def test_patch_kinds_and_skin_range(card: ReferenceCard) -> None:
+    kinds = [p.kind for p in card.layout.patches]
+    assert kinds.count(PatchKind.NEUTRAL) == 8
+    assert kinds.count(PatchKind.SKIN) == 26
+    skin = card.Lab_D65[card.layout.patch_index(PatchKind.SKIN)]
+    assert skin[:, 0].min() < 20
+    assert skin[:, 0].max() > 80
+    ita = ITA_from_Lab(skin)
+    assert ita.min() < -50
+    assert ita.max() > 60
+    hue = np.degrees(np.arctan2(skin[:, 2], skin[:, 1]))
+    assert hue.max() - hue.min() > 15  # cool to warm
+
+
+def test_reflectances_are_physical(card: ReferenceCard) -> None:
+    assert card.wavelengths_nm[0] == 380
+    assert card.wavelengths_nm[-1] == 730
+    assert np.all(card.reflectance >= 0)
+    assert np.all(card.reflectance <= 1)
+
+
+def test_skin_and_neutral_patches_are_real_pigment_mixtures(card: ReferenceCard) -> None:
+    """Each skin or neutral patch's spectrum is the Kubelka-Munk spectrum of its stored pigment recipe."""
+    from color.packaged_data import CARDS_DIR
+
+    batch = json.loads((CARDS_DIR / "tm-skin-v1" / "batches" / "nominal.json").read_text())
+    K_unit, S_unit = demo_pigment_KS(card.wavelengths_nm)
+    for index, patch in enumerate(card.layout.patches):
+        if patch.kind is PatchKind.CHROMATIC:
+            continue
+        recipe = np.array(list(batch["pigment_mass_fractions"][patch.name].values()))
+        assert np.all(recipe >= 0)
+        assert recipe.sum() == pytest.approx(1.0, abs=1e-5)
+        predicted = saunderson_to_measured(reflectance_infinite(*mixture_KS(recipe, K_unit, S_unit)))
+        assert card.reflectance[index] == pytest.approx(predicted, abs=2e-4)
+
+
+def test_both_cards_are_available_and_batches_are_data() -> None:
+    assert set(available_cards()) == {"tm-skin-v1", "colorchecker-classic-24"}
+    checker = load_card("colorchecker-classic-24")
+    assert len(checker.layout.patches) == 24
+    assert checker.layout.aruco_dictionary is None
+    assert parse_card_reference("tm-skin-v1@nominal") == ("tm-skin-v1", "nominal")
+
+
+@pytest.mark.parametrize(("card_id", "batch"), [("nope", None), ("tm-skin-v1", "B9999")])
+def test_unknown_card_or_batch_is_a_clear_error(card_id: str, batch: str | None) -> None:
+    with pytest.raises(ColorError, match=r"Unknown card|no print batch"):
+        load_card(card_id, batch)
+
+
+def test_export_has_everything_to_recompute_references(card: ReferenceCard) -> None:
+    definition = card_definition(card)
+    assert definition["aruco"]["dictionary"] == "DICT_4X4_50"
+    assert len(definition["patches"]) == 41
+    patch = definition["patches"][0]
+    assert set(patch) == {"name", "kind", "rect_mm", "reflectance", "lab_D65"}
+    assert len(patch["reflectance"]) == len(definition["wavelengths_nm"])
+    json.dumps(definition)
+
+
+def test_rendered_card_has_true_size_and_is_found_by_the_detector(card: ReferenceCard) -> None:
+    image = render_card_RGB(card, dpi=300)
+    assert image.shape[1] == round(85.6 / 25.4 * 300)
+    framed = cv2.copyMakeBorder(image[..., ::-1], 80, 80, 80, 80, cv2.BORDER_CONSTANT, value=(128, 128, 128))
+    pose = locate_card(framed, [card.layout])
+    assert pose.markers_found == (0, 1, 2, 3)
+    assert pose.px_per_mm == pytest.approx(300 / 25.4, rel=0.01)
+
+
+def test_png_and_pdf_encodings(card: ReferenceCard) -> None:
+    assert encode_card(card, 150, "png").startswith(b"\x89PNG")
+    assert encode_card(card, 150, "pdf").startswith(b"%PDF")
+    with pytest.raises(ValueError, match="unknown card image format"):
+        encode_card(card, 150, "gif")
+
+
+def test_cli_card_render_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    output = tmp_path / "card.png"
+    result = runner.invoke(cli, ["card", "render", "tm-skin-v1", "--dpi", "200", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes().startswith(b"\x89PNG")
+    assert not list(tmp_path.glob("*.partial"))
+    exported = runner.invoke(cli, ["card", "export", "tm-skin-v1"])
+    assert json.loads(exported.output)["card_id"] == "tm-skin-v1"
+    unknown = runner.invoke(cli, ["card", "export", "tm-skin-v9"])
+    assert unknown.exit_code == 1
+    assert "Unknown card" in unknown.output
