@@ -17,11 +17,10 @@ import colour
 import numpy as np
 from numpy.typing import NDArray
 
+from color import skin_prior
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GRID_NM = np.arange(380.0, 731.0, 10.0)
-# Melanin absorption coefficient shape, μa ∝ λ^-3.46 (Jacques, S. L. (2013). Optical properties of
-# biological tissues: a review. Phys. Med. Biol. 58(11), R37. doi:10.1088/0031-9155/58/11/R37).
-MELANIN_EXPONENT = 3.46
 
 ILLUMINANTS = {
     "incandescent (A)": "A",
@@ -62,9 +61,9 @@ def nist_skin() -> tuple[SkinSample, ...] | None:
 
 
 def darken_with_melanin(sample: SkinSample, optical_density_at_500nm: float) -> SkinSample:
-    """More epidermal melanin: R'(λ) = R(λ)·T(λ)², T = 10^(−D·(λ/500)^−3.46), crossed twice."""
-    transmittance = 10.0 ** (-optical_density_at_500nm * (GRID_NM / 500.0) ** -MELANIN_EXPONENT)
-    return SkinSample(f"{sample.name}+mel{optical_density_at_500nm:.2f}", sample.reflectance * transmittance**2)
+    """More epidermal melanin, with the same model as the skin prior (``color.skin_prior``)."""
+    darker = skin_prior.darken_with_melanin(GRID_NM, sample.reflectance, optical_density_at_500nm)
+    return SkinSample(f"{sample.name}+mel{optical_density_at_500nm:.2f}", darker)
 
 
 def skin_set(extended: bool = True) -> tuple[SkinSample, ...]:
@@ -75,7 +74,8 @@ def skin_set(extended: bool = True) -> tuple[SkinSample, ...]:
         base = tuple(SkinSample(n, sds[n].values) for n in ("dark skin", "light skin"))
     if not extended:
         return base
-    darker = [darken_with_melanin(s, d) for s in base[::5] for d in (0.15, 0.3, 0.45)]
+    # Darker versions down to ITA about −60° (the NIST set stops at −21°), as in the skin prior.
+    darker = [darken_with_melanin(s, d) for s in base[::5] for d in skin_prior.DARKENING_OPTICAL_DENSITIES]
     return (*base, *darker)
 
 

@@ -193,12 +193,19 @@ class Calibration:
         decoded = np.repeat(sRGB_decoding_LUT()[:, None], 3, axis=1)
         return self.tone.apply(decoded)
 
-    def codes_to_XYZ(self, codes: NDArray[np.uint8]) -> NDArray[np.float64]:
-        """8-bit R G B codes (n, 3) to CIE XYZ under D65 (Y of white = 1)."""
+    def codes_to_linear(self, codes: NDArray[np.uint8]) -> NDArray[np.float64]:
+        """8-bit R G B codes (n, 3) to the camera's linear response (the space where light adds up)."""
         lut = self.code_to_linear
-        linear = np.stack([lut[codes[:, 0], 0], lut[codes[:, 1], 1], lut[codes[:, 2], 2]], axis=1)
+        return np.stack([lut[codes[:, 0], 0], lut[codes[:, 1], 1], lut[codes[:, 2], 2]], axis=1)
+
+    def linear_to_XYZ(self, linear: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Linear response (..., 3) to CIE XYZ under D65 (Y of white = 1) through the fitted correction."""
         XYZ: NDArray[np.float64] = CORRECTION_METHODS[self.method](linear) @ self.matrix.T
         return XYZ
+
+    def codes_to_XYZ(self, codes: NDArray[np.uint8]) -> NDArray[np.float64]:
+        """8-bit R G B codes (n, 3) to CIE XYZ under D65 (Y of white = 1)."""
+        return self.linear_to_XYZ(self.codes_to_linear(codes))
 
     def decoded_to_XYZ(self, RGB_decoded: NDArray[np.float64]) -> NDArray[np.float64]:
         """sRGB-decoded pixel values (..., 3) to CIE XYZ under D65 (Y of white = 1)."""

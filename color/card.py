@@ -64,6 +64,7 @@ class CardLayout:
     markers: tuple[Marker, ...]
     patches: tuple[Patch, ...]
     default_batch: str
+    base: str = "white"  # the card's ground between patches: "white" paper or a "black" frame
 
     def patch_index(self, kind: PatchKind) -> NDArray[np.intp]:
         return np.array([i for i, p in enumerate(self.patches) if p.kind is kind], dtype=np.intp)

@@ -150,6 +150,7 @@ def design() -> tuple[dict[str, Any], dict[str, Any]]:
         "aruco": {"dictionary": ARUCO_DICTIONARY, "markers": markers},
         "patches": patches,
         "default_batch": "nominal",
+        "base": "white",
     }
     batch = {
         "card_id": CARD_ID,
@@ -182,6 +183,7 @@ def colorchecker_layout() -> dict[str, Any]:
         "aruco": None,
         "patches": patches,
         "default_batch": "babelcolor-average",
+        "base": "black",
     }
 
 

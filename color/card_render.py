@@ -46,23 +46,23 @@ def card_labels(card: ReferenceCard, px_per_mm: float) -> NDArray[np.int16]:
 
 
 def card_sRGB_palette(card: ReferenceCard) -> tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.uint8]]:
-    """8-bit sRGB of every patch, of the paper (the lightest neutral) and of the ink (the darkest)."""
+    """8-bit sRGB of every patch, of the card's ground and of the marker ink (the darkest neutral)."""
     RGB = np.clip(colour.XYZ_to_sRGB(card.XYZ_D65), 0.0, 1.0)
     codes = np.round(RGB * 255).astype(np.uint8)
     Y = card.XYZ_D65[:, 1]
-    return codes, codes[int(np.argmax(Y))], codes[int(np.argmin(Y))]
+    ground = int(np.argmax(Y)) if card.layout.base == "white" else int(np.argmin(Y))
+    return codes, codes[ground], codes[int(np.argmin(Y))]
 
 
 def render_card_RGB(card: ReferenceCard, dpi: float = 600.0) -> NDArray[np.uint8]:
     """The printable card as an 8-bit sRGB image (rows, columns, RGB) at ``dpi``."""
     labels = card_labels(card, dpi / MM_PER_INCH)
-    patches, paper, ink = card_sRGB_palette(card)
+    patches, ground, _ = card_sRGB_palette(card)
     image = np.empty((*labels.shape, 3), dtype=np.uint8)
-    image[labels == PAPER] = paper
+    image[labels == PAPER] = ground
     image[labels == INK] = (0, 0, 0)
     inside = labels >= 0
     image[inside] = patches[labels[inside]]
-    del ink
     return image
 
 

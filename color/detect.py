@@ -19,10 +19,11 @@ from color.errors import RetakeNeeded
 
 DETECTION_LONG_SIDES = (1024, 2048)  # search small first (fast); larger only when a small card is missed
 MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
-MIN_PX_PER_MM = 4.0  # an 8 mm patch then spans 32 px, its inner half 16 px: enough pixels to average
+MIN_PATCH_PX = 32  # the smallest patch must span this many pixels: its inner 60 % then has ~370 to average
 SUBPIX_WINDOW_PX = 5
 SUBPIX_CRITERIA = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
-MAX_REPROJECTION_MM = 0.5  # marker corners farther than this from the fitted pose mean a bent card
+MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by more than this share of a patch: bent
+REPROJECTION_FLOOR_PX = 2.0  # ...but never stricter than this: locating a point to a pixel or two is noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,36 +137,46 @@ def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
         raise RetakeNeeded(
             "card_not_found", "The card's markers do not form a flat card.", hint="Hold the card flat, not bent."
         )
-    homography = np.asarray(found_homography, dtype=np.float64)
-    pose = CardPose(
-        layout=layout,
-        homography=homography,
+    return check_pose(
+        layout,
+        np.asarray(found_homography, dtype=np.float64),
+        card_points,
+        image_points,
         markers_found=tuple(sorted(found)),
         mirrored=mirrored,
-        px_per_mm=0.0,
-        reprojection_error_mm=0.0,
+        image_size=(width, height),
     )
+
+
+def check_pose(
+    layout: CardLayout,
+    homography: NDArray[np.float64],
+    card_points: NDArray[np.float64],
+    image_points: NDArray[np.float64],
+    *,
+    markers_found: tuple[int, ...],
+    mirrored: bool,
+    image_size: tuple[int, int],
+) -> CardPose:
+    """The pose, once it is checked: big enough, flat, and wholly inside the photo (``RetakeNeeded`` if not)."""
+    width, height = image_size
+    pose = CardPose(layout, homography, markers_found, mirrored, px_per_mm=0.0, reprojection_error_mm=0.0)
     px_per_mm = _px_per_mm(pose)
     reprojected = pose.to_image(card_points)
     error_mm = float(np.max(np.linalg.norm(reprojected - image_points, axis=1))) / max(px_per_mm, 1e-9)
-    pose = CardPose(
-        layout=layout,
-        homography=homography,
-        markers_found=pose.markers_found,
-        mirrored=mirrored,
-        px_per_mm=px_per_mm,
-        reprojection_error_mm=error_mm,
-    )
-    if px_per_mm < MIN_PX_PER_MM:
+    pose = CardPose(layout, homography, markers_found, mirrored, px_per_mm=px_per_mm, reprojection_error_mm=error_mm)
+    smallest_patch_mm = min(min(p.rect_mm[2], p.rect_mm[3]) for p in layout.patches)
+    patch_px = px_per_mm * smallest_patch_mm
+    if patch_px < MIN_PATCH_PX:
         raise RetakeNeeded(
             "card_too_small",
-            f"The card is too small in the photo ({px_per_mm:.1f} px/mm; at least {MIN_PX_PER_MM:g} needed).",
+            f"The card is too small in the photo (its patches span {patch_px:.0f} px; at least {MIN_PATCH_PX} needed).",
             hint="Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",
         )
-    if error_mm > MAX_REPROJECTION_MM:
+    if error_mm > max(MAX_REPROJECTION_PATCH_SHARE * smallest_patch_mm, REPROJECTION_FLOOR_PX / px_per_mm):
         raise RetakeNeeded(
             "card_not_flat",
-            f"The card's markers are {error_mm:.1f} mm off a flat card.",
+            f"The card's reference points are {error_mm:.1f} mm off a flat card.",
             hint="Hold the card flat, not bent, and keep it still.",
         )
     corners = pose.to_image(

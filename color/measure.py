@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from color.calibrate import DEFAULT_METHOD, POOR_FIT_LOO_DE00, Calibration, XYZ_to_Lab_D65, fit, prepare
 from color.card import PatchKind, ReferenceCard
+from color.chart_detect import locate_colorchecker
 from color.decode import decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
@@ -28,7 +29,7 @@ from color.packaged_data import (
     parse_card_reference,
 )
 from color.sampling import PatchSamples, sample_patches
-from color.skin import RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
+from color.skin import Region, RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 # The 95 % radius of the error, from its components as root-mean-square CIEDE2000 values. For an error
@@ -39,6 +40,11 @@ COVERAGE_FACTOR_95 = 1.65
 # skin that the card cannot see. Its size was measured with bench/bench_measurement.py (see README).
 SKIN_METAMERISM_RMS_DE00 = 0.6
 MAX_CHEEK_DIFFERENCE_DE00 = 4.0
+# Large JPEGs are decoded at 1/2 or 1/4 scale while the long side stays at least this long: a card next to
+# the cheek keeps well over 32 px per patch, and averaging needs no more. Smaller cards trigger a retry at
+# full resolution. The effect on the result is measured in bench/bench_measurement.py.
+WORKING_LONG_SIDE = 1800
+NOT_FOUND_HINT = "Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera."
 MAX_PAPER_UNEVENNESS = 0.2  # relative spread of the card's paper white between its corners
 
 
@@ -125,11 +131,36 @@ class Measurement:
         }
 
 
-def _candidate_layouts(card_reference: str | None) -> tuple[list[ReferenceCard], str | None]:
+def _candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
+    """The card named, or every packaged card (marker cards first: they are found faster and surer)."""
     if card_reference is None:
-        return [load_card(card_id) for card_id in available_cards() if load_layout(card_id).aruco_dictionary], None
+        ids = sorted(available_cards(), key=lambda card_id: load_layout(card_id).aruco_dictionary is None)
+        return [load_card(card_id) for card_id in ids]
     card_id, batch = parse_card_reference(card_reference)
-    return [load_card(card_id, batch)], batch
+    return [load_card(card_id, batch)]
+
+
+def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[ReferenceCard, CardPose]:
+    """The first card found: by its ArUco markers, else (for cards without markers) by its chip grid."""
+    marker_cards = [c for c in cards if c.layout.aruco_dictionary is not None]
+    plain_cards = [c for c in cards if c.layout.aruco_dictionary is None]
+    not_found: RetakeNeeded | None = None
+    if marker_cards:
+        try:
+            pose = locate_card(BGR, [c.layout for c in marker_cards])
+            return next(c for c in marker_cards if c.card_id == pose.layout.card_id), pose
+        except RetakeNeeded as error:
+            if error.code != "card_not_found" or not plain_cards:
+                raise
+            not_found = error
+    for card in plain_cards:
+        try:
+            return card, locate_colorchecker(BGR, card.layout)
+        except RetakeNeeded as error:
+            if error.code != "card_not_found":
+                raise
+            not_found = not_found or error
+    raise not_found or RetakeNeeded("card_not_found", "No reference card was found.", hint=NOT_FOUND_HINT)
 
 
 def _paper_unevenness(samples: PatchSamples, card: ReferenceCard) -> float:
@@ -161,25 +192,36 @@ def _cct(xy: NDArray[np.float64]) -> float | None:
 
 
 def measure_photo(
-    data: bytes, *, card: str | None = None, regions: Any = None, face_model: Path | None = None
+    data: bytes,
+    *,
+    card: str | None = None,
+    regions: Any = None,
+    face_model: Path | None = None,
+    working_long_side: int | None = WORKING_LONG_SIDE,
 ) -> Measurement:
     """Measure skin colour from a photo (bytes) of a face next to a reference card.
 
     ``card`` is a card id (optionally ``id@batch``); without it the card is recognised by its markers.
     ``regions`` is the list of ``{"name", "polygon"}`` from the app; without it the face is found here
     (with YuNet when ``face_model`` is the path of its ONNX file, else OpenCV's Haar cascade).
+    ``working_long_side=None`` decodes at full resolution.
     """
-    photo = decode_photo(data)
-    cards, _ = _candidate_layouts(card)
-    pose: CardPose = locate_card(photo.BGR, [c.layout for c in cards])
-    reference = next(c for c in cards if c.layout.card_id == pose.layout.card_id)
+    cards = _candidate_cards(card)
+    photo = decode_photo(data, min_long_side=working_long_side)
+    try:
+        reference, pose = find_card(photo.BGR, cards)
+    except RetakeNeeded as error:
+        if photo.scale == 1.0 or error.code not in {"card_too_small", "card_not_found"}:
+            raise
+        photo = decode_photo(data)  # a small card: look again at full resolution
+        reference, pose = find_card(photo.BGR, cards)
     samples = sample_patches(photo.BGR, pose)
     if regions is None:
         from color.face import cheek_regions
 
         parsed = cheek_regions(photo.BGR, face_model)
-    else:
-        parsed = parse_regions(regions, photo.size)
+    else:  # regions come in the full-size upright photo's pixels
+        parsed = [Region(r.name, r.polygon * photo.scale) for r in parse_regions(regions, photo.size)]
     prior = load_virtual_skin()
     codes = [region_pixels(photo.BGR, region) for region in parsed]
     prepared = prepare(reference, samples, prior)

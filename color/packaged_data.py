@@ -63,6 +63,7 @@ def _layout_from_json(document: dict[str, Any]) -> CardLayout:
             Patch(name=p["name"], kind=PatchKind(p["kind"]), rect_mm=_rect(p["rect_mm"])) for p in document["patches"]
         ),
         default_batch=document["default_batch"],
+        base=document.get("base", "white"),
     )
 
 

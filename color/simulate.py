@@ -150,14 +150,16 @@ def _ellipse_polygon(centre: tuple[float, float], axes: tuple[float, float], n: 
 def _scene_raw(
     scene: Scene, phone: Phone, shot: Shot, rng: np.random.Generator
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], colour.SpectralDistribution]:
-    """Raw camera RGB of the whole scene (before any processing), and the paper's raw RGB."""
+    """Raw camera RGB of the whole scene (before any processing), and the card white's raw RGB."""
     card = scene.card
     grid = card.wavelengths_nm
     illuminant = scene.illuminant.copy().align(colour.SpectralShape(grid[0], grid[-1], grid[1] - grid[0]))
+    lightest, darkest = int(np.argmax(card.XYZ_D65[:, 1])), int(np.argmin(card.XYZ_D65[:, 1]))
+    ground = lightest if card.layout.base == "white" else darkest  # the card's white paper or black frame
     materials = np.vstack(
         [
             card.reflectance,
-            card.reflectance[[int(np.argmax(card.XYZ_D65[:, 1]))]],  # paper: the white patch's material
+            card.reflectance[[ground]],
             card.reflectance[[int(np.argmin(card.XYZ_D65[:, 1]))]],  # ink: the darkest neutral's material
             _resample(scene.skin_wavelengths_nm, scene.skin_reflectance, grid)[None],
             np.full((1, grid.size), scene.wall_reflectance),
@@ -165,7 +167,8 @@ def _scene_raw(
     )
     raw = camera_response(grid, materials, illuminant, phone.sensitivities).astype(np.float32)
     n = len(card.layout.patches)
-    paper_raw, ink_raw, skin_raw, wall_raw = raw[n], raw[n + 1], raw[n + 2], raw[n + 3]
+    ground_raw, ink_raw, skin_raw, wall_raw = raw[n], raw[n + 1], raw[n + 2], raw[n + 3]
+    white_raw = raw[lightest]
 
     width, height = shot.size
     image = np.empty((height, width, 3), dtype=np.float32)
@@ -182,7 +185,7 @@ def _scene_raw(
     # The card, warped into place with its perspective.
     labels = card_labels(card, CANVAS_PX_PER_MM)
     texture_rgb = np.empty((*labels.shape, 3), dtype=np.float32)
-    texture_rgb[labels == PAPER] = paper_raw
+    texture_rgb[labels == PAPER] = ground_raw
     texture_rgb[labels == INK] = ink_raw
     inside = labels >= 0
     texture_rgb[inside] = raw[labels[inside]]
@@ -196,22 +199,22 @@ def _scene_raw(
         centre = to_image @ np.array([card.layout.size_mm[0] * 0.45, card.layout.size_mm[1] * 0.5, 1.0])
         gx, gy = centre[:2] / centre[2]
         spot = np.exp(-(((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * (shot.card_width_px * 0.12) ** 2)))
-        image += (2.0 * spot * mask)[..., None] * paper_raw
+        image += (2.0 * spot * mask)[..., None] * white_raw
     if scene.light_gradient:
         image *= (1.0 + scene.light_gradient * (xx / width - 0.5))[..., None]
-    return image, paper_raw, illuminant
+    return image, white_raw, illuminant
 
 
 def _phone_pipeline(
     raw: NDArray[np.float32],
-    paper_raw: NDArray[np.float32],
+    white_raw: NDArray[np.float32],
     illuminant: colour.SpectralDistribution,
     phone: Phone,
     rng: np.random.Generator,
 ) -> NDArray[np.uint8]:
     """Exposure (white at about 0.8), noise, white balance, colour matrix, tone curve, 8-bit codes (R G B)."""
     grid = illuminant.wavelengths
-    image = raw * np.float32(0.8 / float(paper_raw[1]) * float(rng.uniform(0.85, 1.1)))
+    image = raw * np.float32(0.8 / float(white_raw[1]) * float(rng.uniform(0.85, 1.1)))
     noise_sd = np.sqrt(phone.shot_noise * np.clip(image, 0, None) + phone.read_noise**2)
     image += noise_sd * rng.standard_normal(image.shape).astype(np.float32)
     white = camera_response(grid, np.ones((1, grid.size)), illuminant, phone.sensitivities)[0]
@@ -225,8 +228,8 @@ def _phone_pipeline(
 
 def render_photo(scene: Scene, phone: Phone, shot: Shot, rng: np.random.Generator) -> RenderedPhoto:
     """Render one JPEG of the scene through the phone, with the truth and the cheek regions."""
-    raw, paper_raw, illuminant = _scene_raw(scene, phone, shot, rng)
-    codes = _phone_pipeline(raw, paper_raw, illuminant, phone, rng)
+    raw, white_raw, illuminant = _scene_raw(scene, phone, shot, rng)
+    codes = _phone_pipeline(raw, white_raw, illuminant, phone, rng)
     if shot.mirrored:
         codes = codes[:, ::-1]
     ok, jpeg = cv2.imencode(".jpg", codes[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, phone.jpeg_quality])

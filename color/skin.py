@@ -14,6 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import minimize
+from scipy.stats import norm
 
 from color.calibrate import Calibration, XYZ_to_Lab_D65, delta_E00
 from color.errors import InvalidRegions, RetakeNeeded
@@ -30,6 +32,7 @@ SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_KEPT_SHARE = 0.3
 MIN_KEPT_PIXELS = 200
+MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +124,7 @@ def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration) -> NDArray[np.
     sample = codes[::ROUGH_STRIDE]
     unclipped = np.all(sample < round(CLIP_CODE * 255), axis=1)
     selected = sample[unclipped] if unclipped.any() else sample
-    XYZ: NDArray[np.float64] = calibration.codes_to_XYZ(selected).mean(axis=0)
-    return XYZ
+    return calibration.linear_to_XYZ(calibration.codes_to_linear(selected).mean(axis=0))
 
 
 def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibration) -> RegionColour:
@@ -131,7 +133,8 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
     ``RetakeNeeded("too_little_skin")`` when too few of them are evenly lit skin.
     """
     unclipped = np.all(codes < round(CLIP_CODE * 255), axis=1)
-    XYZ = calibration.codes_to_XYZ(codes[unclipped])
+    linear = calibration.codes_to_linear(codes[unclipped])
+    XYZ = calibration.linear_to_XYZ(linear)  # per pixel, only to tell skin from the rest
     Lab = XYZ_to_Lab_D65(XYZ)
     chroma = np.hypot(Lab[:, 1], Lab[:, 2])
     hue = np.degrees(np.arctan2(Lab[:, 2], Lab[:, 1])) % 360
@@ -148,7 +151,13 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
             f"Region {region.name!r} shows too little evenly lit skin ({kept} of {len(codes)} pixels).",
             hint="Face the camera with your cheek evenly lit, free of hair, and not in shadow.",
         )
-    mean_XYZ = XYZ[keep].mean(axis=0)
+    # Light adds up in the camera's linear response: average there, then correct once. Correcting each
+    # noisy pixel first would bias the mean through the correction's non-linear terms (Jensen's inequality),
+    # most for dark skin, whose blue response is small (measured: b* about −2 on ITA < −30° skin).
+    kept_linear, kept_codes = linear[keep], codes[unclipped][keep]
+    floor = calibration.code_to_linear[:2].mean(axis=0)  # halfway between codes 0 and 1, per channel
+    mean_linear = np.array([censored_mean(kept_linear[:, c], kept_codes[:, c] == 0, float(floor[c])) for c in range(3)])
+    mean_XYZ = calibration.linear_to_XYZ(mean_linear)
     mean_Lab = XYZ_to_Lab_D65(mean_XYZ)
     kept_Lab = Lab[keep]
     sample = kept_Lab[:: max(1, len(kept_Lab) // SPREAD_SAMPLE)]
@@ -161,6 +170,31 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
         kept=kept,
         spread_dE00=float(np.median(spread)),
     )
+
+
+def censored_mean(values: NDArray[np.float64], censored: NDArray[np.bool_], floor: float) -> float:
+    """Mean of normally distributed values of which the ``censored`` ones are only known to be ≤ ``floor``.
+
+    Maximum likelihood for a left-censored normal sample (Tobin 1958, Econometrica 26(1), 24-36,
+    doi:10.2307/1907382): a dark, saturated colour near the edge of the photo's gamut has a channel whose
+    noisy values the phone clips at zero, and a plain mean of what is left would be biased upward.
+    """
+    share = float(np.mean(censored))
+    if share < MIN_CENSORED_SHARE:
+        return float(values.mean())
+    observed = values[~censored]
+    n_censored = int(censored.sum())
+    if len(observed) < 2:
+        return float(floor)
+
+    def negative_log_likelihood(parameters: NDArray[np.float64]) -> float:
+        mean, log_sd = float(parameters[0]), float(parameters[1])
+        sd = np.exp(log_sd)
+        return -float(norm.logpdf(observed, mean, sd).sum() + n_censored * norm.logcdf((floor - mean) / sd))
+
+    start = np.array([float(observed.mean()) * (1 - share), np.log(max(float(observed.std()), 1e-6))])
+    result = minimize(negative_log_likelihood, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9})
+    return float(result.x[0])
 
 
 def combine_regions(colours: list[RegionColour]) -> tuple[NDArray[np.float64], float]:
