@@ -131,3 +131,26 @@ def test_strongly_coloured_light_asks_for_a_retake(card: ReferenceCard) -> None:
     with pytest.raises(RetakeNeeded) as error:
         measure_photo(photo.jpeg, regions=photo.regions)
     assert error.value.code in {"strongly_coloured_light", "poor_calibration_fit", "clipped_or_dark", "overexposed"}
+
+
+def test_small_card_in_a_large_photo_is_measured_at_full_resolution(card: ReferenceCard) -> None:
+    """At half scale this card's patches would span under 32 px: the photo is decoded again in full."""
+    shot = Shot(size=(3800, 2850), card_width_px=560, card_centre=(0.7, 0.62), card_tilt=0.0)
+    photo = render(card, shot=shot)
+    measured = measure_photo(photo.jpeg, regions=photo.regions)
+    assert float(delta_E00(measured.Lab_D65, photo.truth_Lab_D65)) < 1.5
+    reduced = decode_photo(photo.jpeg, min_long_side=1800)
+    with pytest.raises(RetakeNeeded) as error:  # the first, reduced look alone would have asked for a retake
+        locate_card(reduced.BGR, [card.layout])
+    assert error.value.code == "card_too_small"
+
+
+@pytest.mark.parametrize(("gain", "code"), [(0.12, "too_dark"), (3.0, "overexposed")])
+def test_exposure_problems_ask_for_a_retake(daylight_photo, gain: float, code: str) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+
+    image = cv2.imdecode(np.frombuffer(daylight_photo.jpeg, np.uint8), cv2.IMREAD_COLOR).astype(np.float64)
+    _, jpeg = cv2.imencode(".jpg", np.clip(image * gain, 0, 255).astype(np.uint8))
+    with pytest.raises(RetakeNeeded) as error:
+        measure_photo(jpeg.tobytes(), regions=daylight_photo.regions)
+    assert error.value.code == code

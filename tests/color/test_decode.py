@@ -133,3 +133,31 @@ def test_cv2_is_the_decoder_of_record() -> None:
     # The speed goal compares against cv2.imdecode: the JPEG path must not decode twice.
     data = _encode(_image(), "JPEG", quality=90)
     assert np.array_equal(decode_photo(data).BGR, cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR))
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale_in_upright_coordinates() -> None:
+    image = np.zeros((3000, 4000, 3), dtype=np.uint8)
+    image[:100, :100] = (255, 0, 0)
+    data = _encode(image, "JPEG", quality=85)
+    photo = decode_photo(data, min_long_side=1800)
+    assert photo.scale == 0.5
+    assert photo.size == (4000, 3000)
+    assert photo.BGR.shape[:2] == (1500, 2000)
+    assert photo.BGR[10, 10, 2] > 200
+    full = decode_photo(data)
+    assert full.scale == 1.0
+    assert full.BGR.shape[:2] == (3000, 4000)
+
+
+def test_reduced_decode_reports_the_upright_size_of_a_rotated_jpeg() -> None:
+    stored = np.zeros((4000, 3000, 3), dtype=np.uint8)  # stored portrait, displayed landscape (orientation 6)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = decode_photo(_encode(stored, "JPEG", quality=80, exif=exif.tobytes()), min_long_side=1800)
+    assert photo.size == (4000, 3000)
+    assert photo.BGR.shape[:2] == (1500, 2000)
+
+
+def test_png_is_never_reduced() -> None:
+    photo = decode_photo(_encode(_image(2400, 1800), "PNG"), min_long_side=1000)
+    assert photo.scale == 1.0
