@@ -52,8 +52,9 @@ def nist_subjects(shared_data: Path) -> tuple[list[str], NDArray[np.float64]]:
 
 
 def is_training_subject(name: str) -> bool:
-    """Even-numbered NIST subjects train the prior; odd-numbered ones are held out for evaluation."""
-    return int(name.rsplit("_", 1)[1]) % 2 == 0
+    """Even-numbered NIST subjects (``subject_NNN``) train the prior; anything else is held out."""
+    prefix, _, number = name.partition("_")
+    return prefix == "subject" and number.isdigit() and int(number) % 2 == 0
 
 
 def build_virtual_skin(shared_data: Path) -> dict[str, object]:
