@@ -8,7 +8,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
@@ -193,6 +193,139 @@ def card_export(card_id: str) -> None:
     from color.card_export import card_definition
 
     click.echo(json.dumps(card_definition(_reference_card(card_id)), indent=1))
+
+
+@cli.command()
+@click.option("--lab", "Lab", nargs=3, type=float, required=True, metavar="L A B", help="Target CIELAB (D65, 2°).")
+@click.option("--coverage", type=click.Choice(["sheer", "medium", "full"]), default="medium", show_default=True)
+@click.option("--size-g", type=float, default=30.0, show_default=True, help="Bottle size in grams.")
+@click.option("--resolution-g", type=float, default=0.01, show_default=True, help="Dispenser resolution.")
+@click.option("--library", "library_version", default=None, help="Base library version (default: shipped).")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def formulate(  # noqa: PLR0917 - click passes each option by position
+    Lab: tuple[float, float, float],
+    coverage: str,
+    size_g: float,
+    resolution_g: float,
+    library_version: str | None,
+    output_format: str,
+) -> None:
+    """A custom-blend recipe for a skin colour: grams of each base for the bottle size."""
+    from catalog.packaged_data import load_library
+    from catalog.recipe import predict_recipe
+
+    try:
+        library = load_library(library_version)
+        recipe = predict_recipe(library, Lab, coverage=coverage, size_g=size_g, resolution_g=resolution_g)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    metamerism = {k: round(v, 3) for k, v in recipe.metamerism_dE00.items()}
+    result: dict[str, Any] = {
+        "library_version": recipe.library_version,
+        "coverage": recipe.coverage,
+        "size_g": recipe.size_g,
+        "bases": [
+            {"base": name, "grams": round(float(grams), 4), "fraction": round(float(grams) / recipe.size_g, 6)}
+            for name, grams in zip(recipe.base_names, recipe.grams, strict=True)
+        ],
+        "vehicle_g": round(recipe.vehicle_g, 4),
+        "target_lab": dict(zip("Lab", (round(float(v), 3) for v in recipe.target_Lab_D65), strict=True)),
+        "predicted_lab": dict(zip("Lab", (round(float(v), 3) for v in recipe.predicted_Lab_D65), strict=True)),
+        "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
+        "delta_E00": round(recipe.delta_E00, 3),
+        "metamerism_dE00": metamerism,
+        "in_gamut": recipe.in_gamut,
+    }
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for base in result["bases"]:
+        click.echo(f"{base['base']:>8s}  {base['grams']:8.2f} g")
+    click.echo(f"{'vehicle':>8s}  {result['vehicle_g']:8.2f} g   (total {size_g:g} g, {coverage} coverage)")
+    click.echo(f"ΔE00 to target under D65: {result['delta_E00']:.3f}{'' if recipe.in_gamut else '  (out of gamut)'}")
+    click.echo("metamerism (ΔE00 on skin): " + ", ".join(f"{k} {v:.2f}" for k, v in metamerism.items()))
+
+
+@cli.group()
+def bases() -> None:
+    """Pigment base libraries."""
+
+
+@bases.command("export")
+@click.argument("version", required=False)
+def bases_export(version: str | None) -> None:
+    """Print a base library as JSON: wavelengths, K and S per base, Saunderson constants, load limits."""
+    from catalog.packaged_data import load_library
+
+    try:
+        click.echo(json.dumps(load_library(version).to_dict(), indent=1))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@bases.command("fit")
+@click.argument("drawdowns", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "new_version", required=True, help="Version name of the fitted library.")
+@click.option("--template", "template_version", default=None, help="Library giving limits and the white's S.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def bases_fit(drawdowns: Path, new_version: str, template_version: str | None, output: Path) -> None:
+    """Fit K and S of every base from drawdown spectra (CSV) and write the new library as JSON."""
+    from catalog.drawdowns import fit_library, parse_drawdowns
+    from catalog.packaged_data import load_library
+
+    try:
+        template = load_library(template_version)
+        wavelengths, samples = parse_drawdowns(drawdowns.read_text())
+        library = fit_library(wavelengths, samples, template.S[template.names.index("white")], template, new_version)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    temporary = output.with_name(output.name + ".partial")
+    temporary.write_text(json.dumps(library.to_dict(), indent=1) + "\n")
+    temporary.replace(output)
+    click.echo(f"wrote {output}: {len(library.names)} bases fitted from {len(samples)} drawdowns")
+
+
+@cli.group()
+def catalog() -> None:
+    """The shade catalogue of existing products."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the whole catalogue instead of adding to it.")
+def catalog_import(file: Path, replace: bool) -> None:
+    """Import shades from CSV or JSON; each row states its colour space. All rows or none are imported."""
+    from dataclasses import asdict
+
+    import redis as redis_sync
+
+    from api.store import import_shades_sync
+    from catalog.shades import parse_catalogue
+    from infra.redis_server import RedisServer, RedisServerError, _ping
+
+    file_format = "json" if file.suffix.lower() == ".json" else "csv"
+    try:
+        shades = parse_catalogue(file.read_text(encoding="utf-8"), file_format)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from exc
+    settings = _load_settings()
+    with ExitStack() as stack:
+        url = settings.redis_url
+        if url is None:  # the embedded Redis: the running service's, or started just for this import
+            server = RedisServer(data_dir=settings.data_dir.resolve() / "redis", binary=settings.redis_server_binary)
+            if not _ping(str(server.socket_path)):
+                try:
+                    stack.enter_context(server)
+                except RedisServerError as exc:
+                    raise click.ClickException(str(exc)) from exc
+            url = server.url
+        client = redis_sync.Redis.from_url(url)
+        stack.callback(client.close)
+        try:
+            size = import_shades_sync(client, [asdict(s) for s in shades], replace=replace)
+        except redis_sync.RedisError as exc:
+            raise click.ClickException(f"nothing imported: Redis failed: {exc}") from exc
+    click.echo(f"imported {len(shades)} shades; the catalogue now holds {size}")
 
 
 def main() -> None:

@@ -59,3 +59,20 @@ class MeasurementRepository:
         records = [dict(json.loads(raw)) for raw in raws if raw is not None]
         next_cursor = page_ids[-1] if len(ids) > limit else None
         return records, next_cursor
+
+
+SHADES_KEY = f"{KEY_PREFIX}:shades"
+SHADES_VERSION_KEY = f"{KEY_PREFIX}:shades:version"
+
+
+def import_shades_sync(client: Any, rows: list[dict[str, Any]], *, replace: bool) -> int:
+    """Store catalogue shades in one MULTI/EXEC: all of them or none. Returns the catalogue's size after."""
+    with client.pipeline(transaction=True) as pipe:
+        if replace:
+            pipe.delete(SHADES_KEY)
+        if rows:
+            pipe.rpush(SHADES_KEY, *[json.dumps(row, separators=(",", ":")) for row in rows])
+        pipe.incr(SHADES_VERSION_KEY)
+        pipe.llen(SHADES_KEY)
+        results = pipe.execute()
+    return int(results[-1])

@@ -59,3 +59,30 @@ def demo_pigment_KS(
         ]
     )
     return K, S
+
+
+COLOURANT_NAMES: Final[tuple[str, ...]] = ("carmine", "ultramarine_blue")
+
+
+def demo_colourant_KS(
+    wavelengths_nm: NDArray[np.float64] = WAVELENGTHS_NM,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Unit K and S of two further cosmetic colourants, (2, n_λ) each, in the order of ``COLOURANT_NAMES``.
+
+    - Carmine, the aluminium lake of carminic acid (CI 75470): two absorption bands near 525 and 565 nm,
+      close to oxyhaemoglobin's 542 and 577 nm; a lake scatters little.
+    - Ultramarine blue (CI 77007): one broad band centred near 600 nm; transmits blue and deep red.
+
+    Reference for the bands: Kirby, J., Spring, M., Higgitt, C. (2007). The technology of eighteenth- and
+    nineteenth-century red lake pigments. National Gallery Technical Bulletin 28, 69-95 (carmine); Plesters,
+    J. (1993). Ultramarine blue, natural and artificial. Artists' Pigments vol. 2, 37-65.
+    """
+    w = np.asarray(wavelengths_nm, dtype=np.float64)
+    K = np.stack(
+        [
+            0.1 + 16.0 * _band(w, 525.0, 22.0) + 14.0 * _band(w, 565.0, 17.0) + 4.0 * _edge(w, 420.0, 12.0),
+            0.2 + 14.0 * _band(w, 600.0, 45.0),
+        ]
+    )
+    S = np.stack([0.4 * np.ones_like(w), 1.2 * (560.0 / w)])
+    return K, S

@@ -1,0 +1,237 @@
+"""Recipe prediction: base amounts that match a skin colour under daylight and keep the match under other lights.
+
+For a target skin (its CIELAB under D65 and a reflectance estimated from it), find base mass fractions,
+non-negative and within the library's load limits, that minimise
+
+    ΔE00(D65) + METAMERISM_WEIGHT · mean ΔE00 under A, FL11 and LED-B3 + MASSTONE_WEIGHT · ΔE00(masstone),
+
+where each ΔE00 compares the foundation film over the skin with the bare skin under that light (CIELAB of
+that light's white) and the masstone term keeps sheer recipes, which barely change the skin, anchored to the
+skin's colour. Rounding to the dispenser's resolution then searches the neighbouring gram amounts so that
+rounding does not lose the match; the clear vehicle makes the bottle up to its exact size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import colour
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import least_squares
+
+from catalog.appearance import CHECK_ILLUMINANTS, Lab_under, film_reflectance
+from catalog.bases import COVERAGES, BaseLibrary
+from catalog.skin_spectrum import skin_reflectance_from_Lab
+
+METAMERISM_WEIGHT = 0.3
+MASSTONE_WEIGHT = 0.1
+IN_GAMUT_DE00 = 0.5  # a target matched better than this after rounding is in the bases' gamut
+MAX_ROUNDING_PASSES = 20
+LOAD_STIFFNESS = 1000.0  # CIELAB units per unit of load error: holds the bases' total at the coverage's load
+
+
+class RecipeError(ValueError):
+    code = "invalid_recipe_request"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    library_version: str
+    coverage: str
+    size_g: float
+    resolution_g: float
+    base_names: tuple[str, ...]
+    grams: NDArray[np.float64]  # per base, multiples of the resolution
+    vehicle_g: float
+    predicted_Lab_D65: NDArray[np.float64]  # the film over the skin, D65
+    target_Lab_D65: NDArray[np.float64]
+    delta_E00: float
+    metamerism_dE00: dict[str, float]  # film over skin against bare skin, per light
+    in_gamut: bool
+
+    @property
+    def fractions(self) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = self.grams / self.size_g
+        return result
+
+
+def _delta_E(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
+    return float(colour.delta_E(a, b, method="CIE 2000"))
+
+
+class _Objective:
+    """The colour error of a recipe for one skin, with everything that does not depend on the recipe cached."""
+
+    def __init__(self, library: BaseLibrary, target_Lab: NDArray[np.float64], coverage: str) -> None:
+        self.library = library
+        self.coverage = coverage
+        self.target = target_Lab
+        self.skin = skin_reflectance_from_Lab(target_Lab)
+        self.skin_under = {name: Lab_under(library.wavelengths_nm, self.skin, name) for name in CHECK_ILLUMINANTS}
+
+    def parts(self, fractions: NDArray[np.float64]) -> tuple[float, dict[str, float], float]:
+        wavelengths = self.library.wavelengths_nm
+        on_skin = film_reflectance(self.library, fractions, self.coverage, self.skin)
+        daylight = _delta_E(Lab_under(wavelengths, on_skin), self.target)
+        metamerism = {
+            name: _delta_E(Lab_under(wavelengths, on_skin, name), self.skin_under[name]) for name in CHECK_ILLUMINANTS
+        }
+        masstone = _delta_E(
+            Lab_under(wavelengths, film_reflectance(self.library, fractions, self.coverage, None)), self.target
+        )
+        return daylight, metamerism, masstone
+
+    def __call__(self, fractions: NDArray[np.float64]) -> float:
+        daylight, metamerism, masstone = self.parts(fractions)
+        return daylight + METAMERISM_WEIGHT * float(np.mean(list(metamerism.values()))) + MASSTONE_WEIGHT * masstone
+
+    def residuals(self, fractions: NDArray[np.float64], load: float) -> NDArray[np.float64]:
+        """The same terms as CIELAB differences (smooth, for least squares), and the load as a stiff residual."""
+        wavelengths = self.library.wavelengths_nm
+        on_skin = film_reflectance(self.library, fractions, self.coverage, self.skin)
+        parts = [Lab_under(wavelengths, on_skin) - self.target]
+        weight = np.sqrt(METAMERISM_WEIGHT / len(CHECK_ILLUMINANTS))
+        parts += [weight * (Lab_under(wavelengths, on_skin, n) - self.skin_under[n]) for n in CHECK_ILLUMINANTS]
+        masstone = film_reflectance(self.library, fractions, self.coverage, None)
+        parts.append(np.sqrt(MASSTONE_WEIGHT) * (Lab_under(wavelengths, masstone) - self.target))
+        parts.append(np.array([LOAD_STIFFNESS * (float(np.sum(fractions)) - load)]))
+        return np.concatenate(parts)
+
+
+def validate_target(Lab: ArrayLike) -> NDArray[np.float64]:
+    target = np.asarray(Lab, dtype=np.float64)
+    if target.shape != (3,) or not np.all(np.isfinite(target)):
+        raise RecipeError("The target must be three finite numbers L*, a*, b*.")
+    if not 5.0 <= target[0] <= 98.0 or abs(target[1]) > 60 or abs(target[2]) > 60:
+        raise RecipeError(
+            f"L*a*b* {target[0]:g}, {target[1]:g}, {target[2]:g} is not a possible skin colour "
+            "(L* 5-98, |a*| and |b*| at most 60)."
+        )
+    return target
+
+
+def _starts(library: BaseLibrary, load: float) -> list[NDArray[np.float64]]:
+    """Feasible starting recipes: the load spread evenly, and each of the first four bases leading."""
+    n = len(library.names)
+    starts = []
+    for leading in (None, 1, 4):
+        weights = np.ones(n)
+        if leading is not None and leading < n:
+            weights[leading] = 4.0 * n
+        start = np.minimum(load * weights / weights.sum(), library.max_fraction)
+        starts.append(start * load / start.sum() if start.sum() > 0 else start)
+    return starts
+
+
+def optimise_fractions(library: BaseLibrary, objective: _Objective, load: float) -> NDArray[np.float64]:
+    """Continuous optimum: bases within their limits, adding up to the coverage's load.
+
+    Bounded least squares (trust-region reflective) on the CIELAB differences from a few starts; the start
+    that ends lowest in the CIEDE2000 objective wins.
+    """
+    upper = library.max_fraction
+    best: tuple[float, NDArray[np.float64]] | None = None
+    for start in _starts(library, load):
+        result = least_squares(
+            objective.residuals, np.clip(start, 1e-6, upper - 1e-9), bounds=(np.zeros_like(upper), upper),
+            args=(load,), method="trf", x_scale=0.05, max_nfev=400,
+        )  # fmt: skip
+        fractions = np.clip(result.x, 0.0, upper)
+        fractions *= load / max(float(fractions.sum()), 1e-12)
+        value = objective(fractions)
+        if best is None or value < best[0]:
+            best = (value, fractions)
+    assert best is not None  # noqa: S101 - there is always at least one start
+    return best[1]
+
+
+def round_to_resolution(
+    library: BaseLibrary,
+    objective: _Objective,
+    fractions: NDArray[np.float64],
+    *,
+    load: float,
+    size_g: float,
+    resolution_g: float,
+) -> NDArray[np.float64]:
+    """Grams per base on the dispenser's grid that add up to the coverage's load, searched around the optimum.
+
+    Largest-remainder rounding hits the total exactly; then moving one step from one base to another is
+    tried for every pair, keeping any move that lowers the colour error, until none does.
+    """
+    total_steps = round(load * size_g / resolution_g)
+    max_steps = np.floor(library.max_fraction * size_g / resolution_g + 1e-9).astype(np.int64)
+    exact = fractions * size_g / resolution_g
+    steps = np.minimum(np.floor(exact).astype(np.int64), max_steps)
+    for index in np.argsort(-(exact - np.floor(exact))):
+        if steps.sum() >= total_steps:
+            break
+        if steps[index] < max_steps[index]:
+            steps[index] += 1
+    while steps.sum() < total_steps:  # rounding down at the limits left a gap: fill the roomiest base
+        steps[int(np.argmax(max_steps - steps))] += 1
+
+    def score(candidate: NDArray[np.int64]) -> float:
+        return objective(np.asarray(candidate * resolution_g / size_g, dtype=np.float64))
+
+    current = score(steps)
+    n = len(steps)
+    for _ in range(MAX_ROUNDING_PASSES):
+        improved = False
+        for source in range(n):
+            for sink in range(n):
+                if source == sink or steps[source] == 0 or steps[sink] >= max_steps[sink]:
+                    continue
+                candidate = steps.copy()
+                candidate[source] -= 1
+                candidate[sink] += 1
+                value = score(candidate)
+                if value < current - 1e-9:
+                    steps, current, improved = candidate, value, True
+        if not improved:
+            break
+    grams: NDArray[np.float64] = steps * resolution_g
+    return grams
+
+
+def predict_recipe(
+    library: BaseLibrary,
+    target_Lab: ArrayLike,
+    *,
+    coverage: str = "medium",
+    size_g: float = 30.0,
+    resolution_g: float = 0.01,
+) -> Recipe:
+    """The recipe for a skin colour (CIELAB D65, 2°) at a coverage, in grams for the ordered size."""
+    target = validate_target(target_Lab)
+    if coverage not in COVERAGES:
+        raise RecipeError(f"Coverage must be one of {', '.join(COVERAGES)}, not {coverage!r}.")
+    if not (np.isfinite(size_g) and 1.0 <= size_g <= 1000.0):
+        raise RecipeError("The size must be between 1 g and 1000 g.")
+    if not (np.isfinite(resolution_g) and 0.0001 <= resolution_g <= size_g / 100):
+        raise RecipeError("The dispenser resolution must be between 0.0001 g and a hundredth of the size.")
+    steps_in_size = size_g / resolution_g
+    if abs(steps_in_size - round(steps_in_size)) > 1e-6:
+        raise RecipeError("The size must be a whole number of dispenser steps.")
+    objective = _Objective(library, target, coverage)
+    load = library.pigment_load[coverage]
+    fractions = optimise_fractions(library, objective, load)
+    grams = round_to_resolution(library, objective, fractions, load=load, size_g=size_g, resolution_g=resolution_g)
+    vehicle = round(size_g - float(grams.sum()), 10)
+    daylight, metamerism, _ = objective.parts(grams / size_g)
+    on_skin = film_reflectance(library, grams / size_g, coverage, objective.skin)
+    return Recipe(
+        library_version=library.version,
+        coverage=coverage,
+        size_g=size_g,
+        resolution_g=resolution_g,
+        base_names=library.names,
+        grams=grams,
+        vehicle_g=vehicle,
+        predicted_Lab_D65=Lab_under(library.wavelengths_nm, on_skin),
+        target_Lab_D65=target,
+        delta_E00=daylight,
+        metamerism_dE00=metamerism,
+        in_gamut=daylight <= IN_GAMUT_DE00,
+    )

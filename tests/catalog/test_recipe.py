@@ -1,0 +1,93 @@
+"""Recipes: constraints that always hold, matching real skin, continuity, and bad targets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog.appearance import Lab_under, film_reflectance
+from catalog.packaged_data import load_library
+from catalog.recipe import RecipeError, predict_recipe
+from catalog.skin_spectrum import skin_reflectance_from_Lab
+
+LIBRARY = load_library()
+skin_Lab = st.tuples(st.floats(25, 85), st.floats(4, 22), st.floats(6, 28))
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    skin_Lab, st.sampled_from(["sheer", "medium", "full"]), st.sampled_from([(30.0, 0.01), (50.0, 0.05), (15.0, 0.001)])
+)
+def test_amounts_are_non_negative_on_the_grid_and_fill_the_bottle(
+    Lab: tuple[float, float, float], coverage: str, size_and_resolution: tuple[float, float]
+) -> None:
+    size, resolution = size_and_resolution
+    recipe = predict_recipe(LIBRARY, Lab, coverage=coverage, size_g=size, resolution_g=resolution)
+    assert np.all(recipe.grams >= 0)
+    steps = recipe.grams / resolution
+    assert np.allclose(steps, np.round(steps), atol=1e-6)
+    assert recipe.grams.sum() + recipe.vehicle_g == pytest.approx(size, abs=1e-9)
+    assert recipe.vehicle_g >= 0
+    assert recipe.grams.sum() == pytest.approx(LIBRARY.pigment_load[coverage] * size, abs=resolution / 2)
+    assert np.all(recipe.grams <= LIBRARY.max_fraction * size + 1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 0.1), min_size=6, max_size=6), st.integers(0, 5))
+def test_colour_changes_continuously_with_the_recipe(fractions: list[float], base: int) -> None:
+    """A 0.01 g change in a 30 g bottle moves the colour by little: no jumps in the forward model."""
+    recipe = np.array(fractions) + 0.02
+    nudged = recipe.copy()
+    nudged[base] += 0.01 / 30
+    skin = skin_reflectance_from_Lab([55, 12, 16])
+    a = Lab_under(LIBRARY.wavelengths_nm, film_reflectance(LIBRARY, recipe, "medium", skin))
+    b = Lab_under(LIBRARY.wavelengths_nm, film_reflectance(LIBRARY, nudged, "medium", skin))
+    assert np.linalg.norm(a - b) < 0.2
+
+
+def test_every_coverage_matches_a_typical_skin_after_rounding() -> None:
+    for coverage in ("sheer", "medium", "full"):
+        recipe = predict_recipe(LIBRARY, [62, 11, 17], coverage=coverage)
+        assert recipe.delta_E00 <= 0.5, (coverage, recipe.delta_E00)
+        assert recipe.in_gamut
+
+
+def test_coverages_are_different_recipes_with_more_pigment_for_more_coverage() -> None:
+    loads = [predict_recipe(LIBRARY, [50, 13, 18], coverage=c).grams.sum() for c in ("sheer", "medium", "full")]
+    assert loads[0] < loads[1] < loads[2]
+
+
+def test_real_skin_is_reached_within_half_a_unit(shared_data) -> None:  # type: ignore[no-untyped-def]
+    """A sample of NIST skin (and darker versions to ITA −60°): every one matched within ΔE00 ≤ 0.5 after rounding."""
+    from bench.datasets import GRID_NM, skin_set
+    from color.simulate import skin_truth_Lab
+
+    samples = skin_set()[::14]
+    for sample in samples:
+        recipe = predict_recipe(LIBRARY, skin_truth_Lab(GRID_NM, sample.reflectance), coverage="medium")
+        assert recipe.delta_E00 <= 0.5, (sample.name, recipe.delta_E00)
+
+
+def test_out_of_gamut_target_is_flagged_with_its_error() -> None:
+    recipe = predict_recipe(LIBRARY, [50, -40, -40], coverage="full")  # a cyan "skin": no base makes it
+    assert not recipe.in_gamut
+    assert recipe.delta_E00 > 5
+
+
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [
+        ([float("nan"), 10, 10], {}),
+        ([150, 10, 10], {}),
+        ([50, 10], {}),
+        ([50, 10, 10], {"coverage": "opaque"}),
+        ([50, 10, 10], {"size_g": 0.5}),
+        ([50, 10, 10], {"size_g": 30.0, "resolution_g": 0.007}),
+        ([50, 10, 10], {"resolution_g": float("inf")}),
+    ],
+)
+def test_bad_requests_are_refused(target: list[float], options: dict[str, object]) -> None:
+    with pytest.raises(RecipeError):
+        predict_recipe(LIBRARY, target, **options)  # type: ignore[arg-type]
