@@ -18,6 +18,8 @@ from redis.asyncio import Redis
 from api.auth import bearer_auth_middleware, check_every_route_declares_access
 from api.content_types import declared_content_type_guard
 from api.deps import provide_principal, provide_redis, provide_settings
+from api.formulation_service import ShadeCache
+from api.formulations import FormulationController, LabFormulationController, MatchController
 from api.health import HealthController
 from api.measurements import MeasurementController
 from api.problems import EXCEPTION_HANDLERS
@@ -40,6 +42,7 @@ def _redis_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
         )
         app.state.redis = client
         app.state.measurement_limiter = anyio.CapacityLimiter(settings.measurement_workers)
+        app.state.shade_cache = ShadeCache()
         try:
             yield
         finally:
@@ -71,7 +74,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"BearerToken": []}],
     )
     app = Litestar(
-        route_handlers=[HealthController, MeasurementController],
+        route_handlers=[
+            HealthController,
+            MeasurementController,
+            MatchController,
+            FormulationController,
+            LabFormulationController,
+        ],
         lifespan=[_redis_lifespan(settings)],
         dependencies={
             "redis": Provide(provide_redis, sync_to_thread=False),

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from api.errors import Unauthenticated
 from api.settings import Settings
-from api.store import MeasurementRepository
+from api.store import FormulationRepository, MeasurementRepository, ShadeRepository
 from api.tokens import Principal
 
 
@@ -34,3 +34,11 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 def provide_measurement_repository(redis: NamedDependency[Redis]) -> MeasurementRepository:
     return MeasurementRepository(redis)
+
+
+def provide_formulation_repository(redis: NamedDependency[Redis]) -> FormulationRepository:
+    return FormulationRepository(redis)
+
+
+def provide_shade_repository(redis: NamedDependency[Redis]) -> ShadeRepository:
+    return ShadeRepository(redis)

@@ -76,3 +76,56 @@ def import_shades_sync(client: Any, rows: list[dict[str, Any]], *, replace: bool
         pipe.llen(SHADES_KEY)
         results = pipe.execute()
     return int(results[-1])
+
+
+class FormulationRepository:
+    """A customer's formulations, their batch corrections, and the id → owner index the lab looks up by."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def _key(customer_id: str, formulation_id: str) -> str:
+        return f"{customer_tag(customer_id)}:fml:{formulation_id}"
+
+    @staticmethod
+    def _owner_key(formulation_id: str) -> str:
+        return f"{KEY_PREFIX}:fml-owner:{formulation_id}"
+
+    async def add(self, customer_id: str, formulation_id: str, record: dict[str, Any]) -> None:
+        # The owner index first: if the record's write then fails, a dangling index entry finds nothing.
+        await self._redis.set(self._owner_key(formulation_id), customer_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(customer_id, formulation_id), json.dumps(record, separators=(",", ":")))
+            pipe.zadd(f"{customer_tag(customer_id)}:fmls", {formulation_id: 0})
+            await pipe.execute()
+
+    async def get(self, customer_id: str, formulation_id: str) -> dict[str, Any] | None:
+        raw = await self._redis.get(self._key(customer_id, formulation_id))
+        return None if raw is None else dict(json.loads(raw))
+
+    async def owner(self, formulation_id: str) -> str | None:
+        raw = await self._redis.get(self._owner_key(formulation_id))
+        return None if raw is None else raw.decode() if isinstance(raw, bytes) else str(raw)
+
+    async def add_correction(self, customer_id: str, formulation_id: str, record: dict[str, Any]) -> int:
+        key = f"{self._key(customer_id, formulation_id)}:corrections"
+        return int(await self._redis.rpush(key, json.dumps(record, separators=(",", ":"))))
+
+    async def corrections(self, customer_id: str, formulation_id: str) -> list[dict[str, Any]]:
+        raws = await self._redis.lrange(f"{self._key(customer_id, formulation_id)}:corrections", 0, -1)
+        return [dict(json.loads(raw)) for raw in raws]
+
+
+class ShadeRepository:
+    """The imported catalogue, read whole (it is small) and cached per version counter by the caller."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def version(self) -> int:
+        raw = await self._redis.get(SHADES_VERSION_KEY)
+        return int(raw) if raw is not None else 0
+
+    async def all(self) -> list[dict[str, Any]]:
+        return [dict(json.loads(raw)) for raw in await self._redis.lrange(SHADES_KEY, 0, -1)]

@@ -15,7 +15,7 @@ def main() -> int:
         return 0
     for name in names:
         print(f"== {name}")
-        importlib.import_module(f"bench.{name}").main()
+        importlib.import_module(f"bench.{name}").main(sys.argv[1:])
     return 0
 
 

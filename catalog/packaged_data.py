@@ -1,4 +1,4 @@
-"""The one place where the catalogue's packaged data is read: base libraries (and the house shade range)."""
+"""The one place where the catalogue's packaged data is read: base libraries and the house shade range."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 from catalog.bases import BaseLibrary, BaseLibraryError
+from catalog.shades import Shade, parse_catalogue
 
 DATA_DIR = Path(__file__).parent / "data"
 BASES_DIR = DATA_DIR / "bases"
@@ -19,6 +20,12 @@ class UnknownLibrary(BaseLibraryError):
 
 def library_versions() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in BASES_DIR.glob("*.json")))
+
+
+@cache
+def house_shades() -> tuple[Shade, ...]:
+    """Our own range, made with the demo bases (see ``catalog.house_range``)."""
+    return tuple(parse_catalogue((DATA_DIR / "house_range.json").read_text(), "json"))
 
 
 @cache

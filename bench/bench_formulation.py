@@ -1,0 +1,92 @@
+"""Formulation: reach of the demo bases over human skin, metamerism, and speed.
+
+Reach: every skin colour of the NIST set and its darker versions (ITA to about −60°) gets a recipe; the
+benchmark prints the distribution of CIEDE2000 to the target after rounding (goal: every one ≤ 0.5) and the
+worst cases. Metamerism: the recipe film on the skin against the bare skin under A, FL11 and LED-B3 (goal:
+median under A ≤ 1.0). Speed: one recipe (prediction and rounding) and one nearest-shade search over 10,000
+shades, beside one vectorised ``colour.delta_E`` over the same shades measured in the same run.
+
+Usage: ``python -m bench.bench_formulation [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import colour
+import numpy as np
+
+from bench.datasets import GRID_NM, skin_set
+from catalog.packaged_data import load_library
+from catalog.recipe import predict_recipe
+from catalog.shades import Shade, ShadeIndex
+from color.simulate import skin_truth_Lab
+from color.skin_tone import ITA_from_Lab
+
+
+def reach(quick: bool) -> None:
+    library = load_library()
+    samples = skin_set()[:: 6 if quick else 2]
+    for coverage in ("medium", "full"):
+        errors, metamerism, worst = [], {"A": [], "FL11": [], "LED-B3": []}, []
+        started = time.perf_counter()
+        for sample in samples:
+            target = skin_truth_Lab(GRID_NM, sample.reflectance)
+            recipe = predict_recipe(library, target, coverage=coverage)
+            errors.append(recipe.delta_E00)
+            for name, value in recipe.metamerism_dE00.items():
+                metamerism[name].append(value)
+            worst.append((recipe.delta_E00, sample.name, float(ITA_from_Lab(target))))
+        elapsed = time.perf_counter() - started
+        e = np.array(errors)
+        ita = [w[2] for w in worst]
+        print(f"reach, {coverage} coverage, library {library.version}: {len(e)} skins, ITA {min(ita):.0f}° to "
+              f"{max(ita):.0f}°, in {elapsed:.0f} s")  # fmt: skip
+        print(f"  ΔE00 to target after rounding: median {np.median(e):.3f}  p95 {np.percentile(e, 95):.3f}  "
+              f"max {e.max():.3f}  share ≤ 0.5: {100 * np.mean(e <= 0.5):.1f} %")  # fmt: skip
+        print("  worst: " + ", ".join(f"{name} (ITA {ita:.0f}°) {d:.2f}" for d, name, ita in sorted(worst)[-3:]))
+        for name, values in metamerism.items():
+            v = np.array(values)
+            print(f"  metamerism, {name:6s} (ΔE00 on skin): median {np.median(v):.2f}  p95 {np.percentile(v, 95):.2f}")
+
+
+def speed(repeats: int = 5) -> None:
+    library = load_library()
+    rng = np.random.default_rng(0)
+    Lab = np.column_stack([rng.uniform(20, 90, 10_000), rng.uniform(0, 25, 10_000), rng.uniform(5, 30, 10_000)])
+    shades = [Shade("b", "p", f"s{i}", str(i), tuple(row), "CIELAB D65", False) for i, row in enumerate(Lab)]
+    index = ShadeIndex(shades)  # type: ignore[arg-type]
+    target = np.array([55.0, 12.0, 17.0])
+    timings: dict[str, list[float]] = {"recipe": [], "nearest": [], "delta_E": []}
+    predict_recipe(library, target)  # warm caches
+    for _ in range(repeats):
+        started = time.perf_counter()
+        predict_recipe(library, target, coverage="medium")
+        timings["recipe"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        index.nearest(target, 5)
+        timings["nearest"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        colour.delta_E(Lab, np.broadcast_to(target, Lab.shape), method="CIE 2000")
+        timings["delta_E"].append(time.perf_counter() - started)
+    yardstick = float(np.median(timings["delta_E"]))
+    print(f"speed, median of {repeats} runs in one process:")
+    print(f"  colour.delta_E over 10,000 shades (yardstick)   {1000 * yardstick:8.2f} ms")
+    nearest = float(np.median(timings["nearest"]))
+    print(f"  nearest 5 of 10,000 shades                      {1000 * nearest:8.2f} ms  {nearest / yardstick:6.2f}×")
+    recipe = float(np.median(timings["recipe"]))
+    print(f"  one recipe (prediction and rounding)            {1000 * recipe:8.2f} ms  {recipe / yardstick:6.1f}×")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args(argv if argv is not None else [])
+    reach(arguments.quick)
+    speed()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

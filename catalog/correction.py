@@ -1,0 +1,73 @@
+"""Batch correction: the lab measures a mixed batch; return the additions that bring it back within tolerance.
+
+The lab measures the batch as an opaque drawdown (its masstone, CIELAB D65, or a spectrum). The model's
+error for this batch, measured − predicted masstone, is assumed to persist for small changes (the usual
+assumption of colorant correction, Allen 1980); additions are then chosen so that the corrected prediction
+of the new masstone reaches the masstone intended by the recipe. Only additions are possible once a batch is
+mixed, so a deviation that needs less of a base is corrected as far as additions allow, and said so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import colour
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import least_squares
+
+from catalog.appearance import Lab_under, film_reflectance
+from catalog.bases import BaseLibrary
+
+TOLERANCE_DE00 = 1.0  # a batch this close to its intended masstone passes QC
+MAX_ADDITION_SHARE = 0.1  # additions up to 10 % of the batch mass, beyond that remake it
+ADDITION_PENALTY = 0.02  # ΔE-equivalent per gram added, so the smallest sufficient additions are chosen
+
+
+@dataclass(frozen=True)
+class Correction:
+    measured_Lab_D65: NDArray[np.float64]
+    intended_Lab_D65: NDArray[np.float64]
+    delta_E00_before: float
+    additions_g: NDArray[np.float64]  # per base, multiples of the resolution, never negative
+    predicted_delta_E00_after: float
+    within_tolerance_before: bool
+    within_tolerance_after: bool
+
+
+def _masstone_Lab(library: BaseLibrary, grams: NDArray[np.float64], total_g: float) -> NDArray[np.float64]:
+    reflectance = film_reflectance(library, grams / total_g, "full", None)
+    return Lab_under(library.wavelengths_nm, reflectance)
+
+
+def correct_batch(
+    library: BaseLibrary,
+    grams: ArrayLike,
+    batch_g: float,
+    measured_Lab: ArrayLike,
+    *,
+    resolution_g: float = 0.01,
+    tolerance_dE00: float = TOLERANCE_DE00,
+) -> Correction:
+    """Additions (grams per base) for a batch of ``batch_g`` made with ``grams`` that measured ``measured_Lab``."""
+    base_grams = np.asarray(grams, dtype=np.float64)
+    measured = np.asarray(measured_Lab, dtype=np.float64)
+    intended = _masstone_Lab(library, base_grams, batch_g)
+    offset = measured - intended  # what the model misses for this batch
+    before = float(colour.delta_E(measured, intended, method="CIE 2000"))
+    zero = np.zeros_like(base_grams)
+    if before <= tolerance_dE00:
+        return Correction(measured, intended, before, zero, before, True, True)
+    limit = MAX_ADDITION_SHARE * batch_g
+    room = np.maximum(library.max_fraction * batch_g * (1 + MAX_ADDITION_SHARE) - base_grams, 0.0)
+    upper = np.minimum(room, limit)
+
+    def residuals(additions: NDArray[np.float64]) -> NDArray[np.float64]:
+        new = _masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
+        return np.concatenate([new - intended, [np.sqrt(ADDITION_PENALTY) * additions.sum()]])
+
+    solution = least_squares(residuals, np.minimum(upper, 0.01), bounds=(zero, np.maximum(upper, 1e-12)))
+    additions = np.round(solution.x / resolution_g) * resolution_g
+    after_Lab = _masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
+    after = float(colour.delta_E(after_Lab, intended, method="CIE 2000"))
+    return Correction(measured, intended, before, additions, after, False, after <= tolerance_dE00)
