@@ -59,6 +59,20 @@ class UnsupportedMediaType(ApiError):
     title = "Unsupported media type"
 
 
+class InvalidRequest(ApiError):
+    """A request that does not match its schema (the errors list says where)."""
+
+    code = "invalid_request"
+    title = "Invalid request"
+
+
+class MalformedBody(ApiError):
+    """A body that cannot be parsed at all (JSON or multipart)."""
+
+    code = "malformed_body"
+    title = "Malformed request body"
+
+
 class BodyTooLarge(ApiError):
     status_code = 413
     code = "body_too_large"

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from api.auth import allow
 from api.content_types import JSON, MULTIPART
 from api.deps import provide_measurement_repository
-from api.errors import ApiError, BodyTooLarge, NotFound
+from api.errors import ApiError, BodyTooLarge, InvalidRequest, MalformedBody, NotFound
 from api.measurement_service import (
     PhotoUpload,
     get_measurement,
@@ -34,20 +34,10 @@ MAX_CARD_FIELD = 80
 CONSENT: TypeAdapter[str] = TypeAdapter(ConsentVersion)
 
 
-class InvalidRequest(ApiError):
-    code = "invalid_request"
-    title = "Invalid request"
-
-
-class MalformedJson(ApiError):
-    code = "malformed_body"
-    title = "Malformed JSON body"
-
-
 def _validation_problem(exc: ValidationError) -> ApiError:
     parse_errors = [e for e in exc.errors(include_url=False, include_input=False) if e["type"] == "json_invalid"]
     if parse_errors:
-        return MalformedJson(f"The request body is not valid JSON: {parse_errors[0]['msg']}.")
+        return MalformedBody(f"The request body is not valid JSON: {parse_errors[0]['msg']}.")
     errors = [
         {"key": ".".join(str(p) for p in error["loc"]) or "body", "message": error["msg"], "source": "body"}
         for error in exc.errors(include_url=False, include_input=False)

@@ -13,14 +13,9 @@ from typing import Any
 from litestar import Request
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from api.errors import ApiError
+from api.errors import MalformedBody as MalformedMultipart
 
 MAX_PARTS = 16
-
-
-class MalformedMultipart(ApiError):
-    code = "malformed_body"
-    title = "Malformed multipart body"
 
 
 @dataclass(frozen=True, slots=True)

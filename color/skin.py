@@ -14,8 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.stats import norm
+from scipy.stats import CensoredData, norm
 
 from color.calibrate import Calibration, XYZ_to_Lab_D65, delta_E00
 from color.errors import InvalidRegions, RetakeNeeded
@@ -176,25 +175,17 @@ def censored_mean(values: NDArray[np.float64], censored: NDArray[np.bool_], floo
     """Mean of normally distributed values of which the ``censored`` ones are only known to be ≤ ``floor``.
 
     Maximum likelihood for a left-censored normal sample (Tobin 1958, Econometrica 26(1), 24-36,
-    doi:10.2307/1907382): a dark, saturated colour near the edge of the photo's gamut has a channel whose
-    noisy values the phone clips at zero, and a plain mean of what is left would be biased upward.
+    doi:10.2307/1907382), fitted by SciPy: a dark, saturated colour near the edge of the photo's gamut has
+    a channel whose noisy values the phone clips at zero, and a plain mean of what is left is biased upward.
     """
-    share = float(np.mean(censored))
-    if share < MIN_CENSORED_SHARE:
+    if float(np.mean(censored)) < MIN_CENSORED_SHARE:
         return float(values.mean())
     observed = values[~censored]
-    n_censored = int(censored.sum())
     if len(observed) < 2:
         return float(floor)
-
-    def negative_log_likelihood(parameters: NDArray[np.float64]) -> float:
-        mean, log_sd = float(parameters[0]), float(parameters[1])
-        sd = np.exp(log_sd)
-        return -float(norm.logpdf(observed, mean, sd).sum() + n_censored * norm.logcdf((floor - mean) / sd))
-
-    start = np.array([float(observed.mean()) * (1 - share), np.log(max(float(observed.std()), 1e-6))])
-    result = minimize(negative_log_likelihood, start, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-9})
-    return float(result.x[0])
+    sample = CensoredData(uncensored=observed, left=np.full(int(censored.sum()), floor))
+    mean, _ = norm.fit(sample)
+    return float(mean)
 
 
 def combine_regions(colours: list[RegionColour]) -> tuple[NDArray[np.float64], float]:

@@ -77,3 +77,16 @@ def test_cheeks_are_combined_and_compared(daylight_photo) -> None:  # type: igno
     assert summary["colour_space"] == {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"}
     assert {q["check"] for q in summary["quality"]} >= {"card_found", "glare", "calibration_fit", "cheeks_agree"}
     assert np.isfinite(summary["uncertainty_dE00"])
+
+
+def test_censored_mean_undoes_the_bias_of_clipping_at_zero() -> None:
+    from color.skin import censored_mean
+
+    rng = np.random.default_rng(0)
+    true = rng.normal(0.0005, 0.003, 20_000)
+    clipped = true <= 0.0001
+    observed = np.where(clipped, 0.0, true)
+    assert observed.mean() > 2.5 * 0.0005  # the plain mean of clipped values is far off
+    assert censored_mean(observed, clipped, 0.0001) == pytest.approx(0.0005, abs=0.0001)
+    unclipped = np.full(100, 0.3)
+    assert censored_mean(unclipped, np.zeros(100, dtype=bool), 0.0001) == pytest.approx(0.3)
