@@ -211,11 +211,11 @@ def formulate(  # noqa: PLR0917 - click passes each option by position
     output_format: str,
 ) -> None:
     """A custom-blend recipe for a skin colour: grams of each base for the bottle size."""
-    from catalog.packaged_data import load_library
+    from api.libraries import resolve_library
     from catalog.recipe import predict_recipe
 
     try:
-        library = load_library(library_version)
+        library = resolve_library(_load_settings(), library_version)
         recipe = predict_recipe(library, Lab, coverage=coverage, size_g=size_g, resolution_g=resolution_g)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -255,10 +255,10 @@ def bases() -> None:
 @click.argument("version", required=False)
 def bases_export(version: str | None) -> None:
     """Print a base library as JSON: wavelengths, K and S per base, Saunderson constants, load limits."""
-    from catalog.packaged_data import load_library
+    from api.libraries import resolve_library
 
     try:
-        click.echo(json.dumps(load_library(version).to_dict(), indent=1))
+        click.echo(json.dumps(resolve_library(_load_settings(), version).to_dict(), indent=1))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -267,22 +267,24 @@ def bases_export(version: str | None) -> None:
 @click.argument("drawdowns", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version", "new_version", required=True, help="Version name of the fitted library.")
 @click.option("--template", "template_version", default=None, help="Library giving limits and the white's S.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def bases_fit(drawdowns: Path, new_version: str, template_version: str | None, output: Path) -> None:
-    """Fit K and S of every base from drawdown spectra (CSV) and write the new library as JSON."""
-    from catalog.drawdowns import fit_library, parse_drawdowns
-    from catalog.packaged_data import load_library
+def bases_fit(drawdowns: Path, new_version: str, template_version: str | None) -> None:
+    """Fit K and S of every base from drawdown spectra (CSV) and store the new library version.
 
+    It is written to DATA_DIR/bases/VERSION.json; set TONEMATCH_BASE_LIBRARY=VERSION to use it.
+    """
+    from api.libraries import check_version_name, resolve_library, store_library
+    from catalog.drawdowns import fit_library, parse_drawdowns
+
+    settings = _load_settings()
     try:
-        template = load_library(template_version)
+        check_version_name(new_version)
+        template = resolve_library(settings, template_version)
         wavelengths, samples = parse_drawdowns(drawdowns.read_text())
         library = fit_library(wavelengths, samples, template.S[template.names.index("white")], template, new_version)
+        path = store_library(settings, library)
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
-    temporary = output.with_name(output.name + ".partial")
-    temporary.write_text(json.dumps(library.to_dict(), indent=1) + "\n")
-    temporary.replace(output)
-    click.echo(f"wrote {output}: {len(library.names)} bases fitted from {len(samples)} drawdowns")
+    click.echo(f"stored {path}: {len(library.names)} bases fitted from {len(samples)} drawdowns")
 
 
 @cli.group()

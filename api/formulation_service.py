@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -25,14 +26,16 @@ from api.schemas import (
 )
 from api.store import FormulationRepository, MeasurementRepository, ShadeRepository
 from catalog.appearance import Lab_under, film_reflectance
+from catalog.bases import BaseLibrary
 from catalog.correction import TOLERANCE_DE00, correct_batch
-from catalog.packaged_data import house_shades, load_library
+from catalog.packaged_data import house_shades
 from catalog.recipe import Recipe, predict_recipe
 from catalog.shades import Shade, ShadeIndex
 from color.instrument import reflectance_to_Lab_D65
 from color.skin_tone import undertone_from_hue
 
 FORMULATION_ID_PREFIX = "fml"
+LibraryResolver = Callable[[str], BaseLibrary]  # base library by version (lab-fitted or packaged)
 NEAREST_SHADES = 5
 RESOLUTION_G = 0.01
 ORDER_OF_ADDITION = (
@@ -80,8 +83,7 @@ def _shades_out(index: ShadeIndex, Lab: Any) -> list[ShadeOut]:
     return out
 
 
-def _recipe_lines(recipe: Recipe) -> list[RecipeLine]:
-    library = load_library(recipe.library_version)
+def _recipe_lines(recipe: Recipe, library: BaseLibrary) -> list[RecipeLine]:
     return [
         RecipeLine(base=name, pigment=pigment, fraction=round(float(g) / recipe.size_g, 6), grams=round(float(g), 4))
         for name, pigment, g in zip(library.names, library.pigments, recipe.grams, strict=True)
@@ -92,6 +94,7 @@ async def create_match(
     customer_id: str,
     request: MatchIn,
     *,
+    library: BaseLibrary,
     measurements: MeasurementRepository,
     formulations: FormulationRepository,
     shades: ShadeRepository,
@@ -107,7 +110,6 @@ async def create_match(
     if record is None:
         raise NotFound(f"No measurement {request.measurement_id!r}.")
     target = [record["lab"][k] for k in ("L", "a", "b")]
-    library = load_library()
     recipe = await anyio.to_thread.run_sync(
         partial(predict_recipe, library, target, coverage=request.coverage, size_g=request.size_g,
                 resolution_g=RESOLUTION_G),
@@ -121,7 +123,7 @@ async def create_match(
         coverage=recipe.coverage,
         size_g=recipe.size_g,
         resolution_g=recipe.resolution_g,
-        recipe=_recipe_lines(recipe),
+        recipe=_recipe_lines(recipe, library),
         vehicle_g=round(recipe.vehicle_g, 4),
         target_lab=_lab(recipe.target_Lab_D65),
         predicted_lab=_lab(recipe.predicted_Lab_D65),
@@ -164,13 +166,15 @@ def _batch_grams(formulation: FormulationOut, size_g: float) -> tuple[np.ndarray
     return grams, round(size_g - float(grams.sum()), 6)
 
 
-def _intended_masstone(formulation: FormulationOut, grams: np.ndarray, size_g: float) -> LabD65:
-    library = load_library(formulation.library_version)
+def _intended_masstone(library: BaseLibrary, grams: np.ndarray, size_g: float) -> LabD65:
     return _lab(Lab_under(library.wavelengths_nm, film_reflectance(library, grams / size_g, "full", None)))
 
 
-async def batch_sheet(repository: FormulationRepository, formulation_id: str, size_g: float) -> BatchSheetOut:
+async def batch_sheet(
+    repository: FormulationRepository, formulation_id: str, size_g: float, *, libraries: LibraryResolver
+) -> BatchSheetOut:
     _, formulation = await _lab_lookup(repository, formulation_id)
+    library = libraries(formulation.library_version)
     grams, vehicle = _batch_grams(formulation, size_g)
     order = [0, *sorted(range(1, len(grams)), key=lambda i: -grams[i])]
     return BatchSheetOut(
@@ -190,7 +194,7 @@ async def batch_sheet(repository: FormulationRepository, formulation_id: str, si
         ],
         vehicle_g=vehicle,
         order_of_addition=ORDER_OF_ADDITION,
-        target_masstone_lab=_intended_masstone(formulation, grams, size_g),
+        target_masstone_lab=_intended_masstone(library, grams, size_g),
         tolerance_dE00=TOLERANCE_DE00,
     )
 
@@ -199,7 +203,9 @@ async def record_correction(
     repository: FormulationRepository,
     formulation_id: str,
     measurement: BatchMeasurementIn,
+    *,
     limiter: anyio.CapacityLimiter,
+    libraries: LibraryResolver,
 ) -> CorrectionOut:
     """Additions for a measured batch; every correction is recorded with its batch, nothing is learnt silently."""
     owner, formulation = await _lab_lookup(repository, formulation_id)
@@ -210,7 +216,7 @@ async def record_correction(
         measured = np.array([measurement.lab.L, measurement.lab.a, measurement.lab.b])
     else:  # BatchMeasurementIn requires one of them
         raise NotFound("The batch measurement has no colour.")
-    library = load_library(formulation.library_version)
+    library = libraries(formulation.library_version)
     correction = await anyio.to_thread.run_sync(
         partial(correct_batch, library, grams, measurement.batch_g, measured, resolution_g=formulation.resolution_g),
         limiter=limiter,

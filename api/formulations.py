@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -10,10 +11,16 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from api.auth import allow
 from api.deps import provide_formulation_repository, provide_measurement_repository, provide_shade_repository
-from api.formulation_service import batch_sheet, create_match, get_formulation, record_correction
+from api.formulation_service import LibraryResolver, batch_sheet, create_match, get_formulation, record_correction
+from api.libraries import resolve_library
 from api.schemas import BatchMeasurementIn, BatchSheetOut, CorrectionOut, FormulationOut, MatchIn
 from api.store import FormulationRepository, MeasurementRepository, ShadeRepository
 from api.tokens import Principal, Role
+
+
+def _libraries(request: Request[Any, Any, Any]) -> LibraryResolver:
+    return partial(resolve_library, request.app.state.settings)
+
 
 REPOSITORIES = {
     "formulations": Provide(provide_formulation_repository, sync_to_thread=False),
@@ -52,6 +59,7 @@ class MatchController(Controller):
         return await create_match(
             principal.subject,
             data,
+            library=resolve_library(state.settings),
             measurements=measurements,
             formulations=formulations,
             shades=shades,
@@ -85,11 +93,12 @@ class LabFormulationController(Controller):
     @get("/{formulation_id:str}", summary="The batch sheet: grams per base for a batch size, order, target")
     async def sheet(
         self,
+        request: Request[Any, Any, Any],
         formulation_id: FromPath[str],
         formulations: NamedDependency[FormulationRepository],
         size_g: Annotated[float, QueryParameter(gt=0, le=10_000, description="Batch size in grams")] = 30.0,
     ) -> BatchSheetOut:
-        return await batch_sheet(formulations, formulation_id, size_g)
+        return await batch_sheet(formulations, formulation_id, size_g, libraries=_libraries(request))
 
     @post(
         "/{formulation_id:str}/corrections",
@@ -104,5 +113,9 @@ class LabFormulationController(Controller):
         formulations: NamedDependency[FormulationRepository],
     ) -> CorrectionOut:
         return await record_correction(
-            formulations, formulation_id, data, limiter=request.app.state.measurement_limiter
+            formulations,
+            formulation_id,
+            data,
+            limiter=request.app.state.measurement_limiter,
+            libraries=_libraries(request),
         )

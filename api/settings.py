@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default=None, description="YuNet ONNX file for server-side face finding; OpenCV's Haar cascade otherwise"
     )
     measurement_workers: int = Field(default=2, ge=1, le=64, description="Photos measured at once")
+    base_library: str | None = Field(
+        default=None, description="Base library version for recipes: a lab-fitted one in data_dir/bases, or packaged"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("secret_key")

@@ -12,16 +12,18 @@ Usage: ``python -m bench.bench_formulation [--quick]``
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import sys
 import time
 
 import colour
 import numpy as np
 
-from bench.datasets import GRID_NM, skin_set
+from bench.datasets import GRID_NM, shared_data, skin_set
 from catalog.packaged_data import load_library
 from catalog.recipe import predict_recipe
-from catalog.shades import Shade, ShadeIndex
+from catalog.shades import Shade, ShadeIndex, parse_catalogue
 from color.simulate import skin_truth_Lab
 from color.skin_tone import ITA_from_Lab
 
@@ -52,6 +54,20 @@ def reach(quick: bool) -> None:
             print(f"  metamerism, {name:6s} (ΔE00 on skin): median {np.median(v):.2f}  p95 {np.percentile(v, 95):.2f}")
 
 
+def real_catalogue() -> ShadeIndex | None:
+    """The Pudding foundation shades (hex sampled from web images: approximate), when ../shared is present."""
+    root = shared_data()
+    if root is None:
+        return None
+    with (root / "foundation_shades" / "foundation_shades_combined_lab.csv").open() as handle:
+        rows = [
+            {"brand": r["brand"], "product": r["product"], "shade_name": r["shade_name"],
+             "shade_code": r["shade_code"] or f"row {i}", "colour_space": "sRGB", "hex": r["hex"], "approximate": "yes"}
+            for i, r in enumerate(csv.DictReader(handle)) if r["hex"]
+        ]  # fmt: skip
+    return ShadeIndex(parse_catalogue(json.dumps(rows), "json"))
+
+
 def speed(repeats: int = 5) -> None:
     library = load_library()
     rng = np.random.default_rng(0)
@@ -76,6 +92,14 @@ def speed(repeats: int = 5) -> None:
     print(f"  colour.delta_E over 10,000 shades (yardstick)   {1000 * yardstick:8.2f} ms")
     nearest = float(np.median(timings["nearest"]))
     print(f"  nearest 5 of 10,000 shades                      {1000 * nearest:8.2f} ms  {nearest / yardstick:6.2f}×")
+    real = real_catalogue()
+    if real is not None:
+        started = time.perf_counter()
+        matches = real.nearest(target, 3)
+        elapsed = time.perf_counter() - started
+        names = ", ".join(f"{m.shade.brand} {m.shade.name or m.shade.code} ({m.delta_E00:.2f})" for m in matches)
+        print(f"  nearest 3 of the real catalogue ({len(real.shades)} shades, approximate colours) "
+              f"{1000 * elapsed:6.2f} ms: {names}")  # fmt: skip
     recipe = float(np.median(timings["recipe"]))
     print(f"  one recipe (prediction and rounding)            {1000 * recipe:8.2f} ms  {recipe / yardstick:6.1f}×")
 
