@@ -1,10 +1,11 @@
 """The demo base library shipped so that a fresh install answers; run ``python -m catalog.demo_bases``.
 
-Six bases, each a dispersion of one cosmetic pigment in the clear vehicle, built from the demo optical
-constants of ``color.pigments`` (plausible spectra from the pigments' known absorption shapes, not
-measurements): a real lab replaces this library with one fitted from its own drawdowns. Titanium dioxide and
-the three iron oxides make every skin colour; carmine and ultramarine let the spectrum follow skin's
-(haemoglobin's bands) so that the match holds under incandescent and shop light too.
+Seven bases, each a dispersion of one cosmetic pigment in the clear vehicle, from plausible spectra built on
+the pigments' known absorption shapes (not measurements): a real lab replaces this library with one fitted
+from its own drawdowns. Titanium dioxide and the three iron oxides make every skin colour; carmine,
+ultramarine and manganese violet let the spectrum follow skin's so that the match holds better under
+incandescent and shop light. ``demo-2026.1`` (six bases, printing-grade iron oxides) stays packaged so that
+formulations made with it can still be looked up.
 """
 
 from __future__ import annotations
@@ -13,22 +14,24 @@ import json
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from catalog.bases import BaseLibrary
-from color.pigments import WAVELENGTHS_NM, demo_colourant_KS, demo_pigment_KS
+from color.pigments import WAVELENGTHS_NM, _band, _edge, demo_colourant_KS, demo_pigment_KS
 
-VERSION = "demo-2026.1"
-BASE_NAMES = ("white", "yellow", "red", "black", "carmine", "blue")
+VERSION = "demo-2026.2"
+BASE_NAMES = ("white", "yellow", "red", "black", "carmine", "blue", "violet")
 PIGMENT_LABELS = (
     "titanium dioxide (CI 77891)",
-    "yellow iron oxide (CI 77492)",
-    "red iron oxide (CI 77491)",
+    "yellow iron oxide, cosmetic grade (CI 77492)",
+    "red iron oxide, cosmetic grade (CI 77491)",
     "black iron oxide (CI 77499)",
     "carmine (CI 75470)",
     "ultramarine blue (CI 77007)",
+    "manganese violet (CI 77742)",
 )
-PIGMENT_IN_BASE = (0.5, 0.3, 0.3, 0.3, 0.1, 0.2)  # pigment mass fraction in each base dispersion
-MAX_FRACTION = (0.6, 0.5, 0.3, 0.2, 0.2, 0.1)  # of each base in a foundation
+PIGMENT_IN_BASE = (0.5, 0.3, 0.3, 0.3, 0.1, 0.2, 0.2)  # pigment mass fraction in each base dispersion
+MAX_FRACTION = (0.6, 0.5, 0.3, 0.2, 0.2, 0.1, 0.1)  # of each base in a foundation
 MAX_TOTAL_FRACTION = 0.7  # all bases together: the vehicle's pigment-load limit
 # Film thickness per coverage, in the unit K and S are given for: sheer lets most of the skin show through,
 # full hides it (a typical medium mix has S·X about 5; full about 15, which is practically opaque).
@@ -37,10 +40,32 @@ FILM_THICKNESS = {"sheer": 0.3, "medium": 1.0, "full": 3.0}
 PIGMENT_LOAD = {"sheer": 0.3, "medium": 0.45, "full": 0.6}
 
 
+def cosmetic_grade_iron_oxides_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """K and S of the yellow and red iron oxides milled for cosmetics (rows: yellow, red).
+
+    Finer, more varied particles than the printing grades of the card (``color.pigments``) give broader
+    absorption edges, and both keep absorbing into the blue. Broad edges matter for foundation: a sharp step
+    leaves a flat red plateau that skin, whose reflectance keeps rising to 700 nm, does not have; with broad
+    edges the match under incandescent light improves markedly (measured in bench/bench_formulation.py).
+    """
+    blue_tail = 3.0 * (560.0 / w) ** 6
+    K = np.stack([0.3 + 28.0 * _edge(w, 490.0, 35.0) + blue_tail, 0.3 + 45.0 * _edge(w, 585.0, 30.0) + blue_tail])
+    S = np.stack([2.5 * (560.0 / w) ** 0.5, 3.5 * (560.0 / w)])
+    return K, S
+
+
+def manganese_violet_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Manganese violet (CI 77742): one broad band near 545 nm, between carmine's and ultramarine's."""
+    return (0.1 + 12.0 * _band(w, 545.0, 35.0))[None], (1.0 * (560.0 / w))[None]
+
+
 def demo_library() -> BaseLibrary:
-    K_oxides, S_oxides = demo_pigment_KS(WAVELENGTHS_NM)
+    K_printing, S_printing = demo_pigment_KS(WAVELENGTHS_NM)
+    K_iron, S_iron = cosmetic_grade_iron_oxides_KS(WAVELENGTHS_NM)
     K_colourants, S_colourants = demo_colourant_KS(WAVELENGTHS_NM)
-    K_pigment, S_pigment = np.vstack([K_oxides, K_colourants]), np.vstack([S_oxides, S_colourants])
+    K_violet, S_violet = manganese_violet_KS(WAVELENGTHS_NM)
+    K_pigment = np.vstack([K_printing[[0]], K_iron, K_printing[[3]], K_colourants, K_violet])
+    S_pigment = np.vstack([S_printing[[0]], S_iron, S_printing[[3]], S_colourants, S_violet])
     share = np.asarray(PIGMENT_IN_BASE)[:, None]
     return BaseLibrary(
         version=VERSION,

@@ -81,7 +81,8 @@ def test_fitting_recovers_the_library_that_made_the_drawdowns() -> None:
     assert pytest.approx(LIBRARY.K, rel=1e-4, abs=1e-6) == fitted.K
     assert pytest.approx(LIBRARY.S, rel=1e-4, abs=1e-6) == fitted.S
     skin = skin_reflectance_from_Lab([50, 12, 16])
-    mix = np.array([0.1, 0.15, 0.05, 0.02, 0.01, 0.01])
+    mix = np.full(len(LIBRARY.names), 0.01)
+    mix[:4] = [0.1, 0.15, 0.05, 0.02]
     same = Lab_under(LIBRARY.wavelengths_nm, film_reflectance(fitted, mix, "medium", skin))
     assert same == pytest.approx(
         Lab_under(LIBRARY.wavelengths_nm, film_reflectance(LIBRARY, mix, "medium", skin)), abs=1e-3

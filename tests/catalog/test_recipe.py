@@ -35,7 +35,10 @@ def test_amounts_are_non_negative_on_the_grid_and_fill_the_bottle(
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.floats(0, 0.1), min_size=6, max_size=6), st.integers(0, 5))
+@given(
+    st.lists(st.floats(0, 0.1), min_size=len(LIBRARY.names), max_size=len(LIBRARY.names)),
+    st.integers(0, len(LIBRARY.names) - 1),
+)
 def test_colour_changes_continuously_with_the_recipe(fractions: list[float], base: int) -> None:
     """A 0.01 g change in a 30 g bottle moves the colour by little: no jumps in the forward model."""
     recipe = np.array(fractions) + 0.02
