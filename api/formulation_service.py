@@ -29,7 +29,7 @@ from catalog.appearance import Lab_under, film_reflectance
 from catalog.bases import BaseLibrary
 from catalog.correction import TOLERANCE_DE00, correct_batch
 from catalog.packaged_data import house_shades
-from catalog.recipe import Recipe, predict_recipe
+from catalog.recipe import Recipe, largest_remainder_steps, predict_recipe
 from catalog.shades import Shade, ShadeIndex
 from color.instrument import reflectance_to_Lab_D65
 from color.skin_tone import undertone_from_hue
@@ -157,11 +157,7 @@ async def _lab_lookup(repository: FormulationRepository, formulation_id: str) ->
 def _batch_grams(formulation: FormulationOut, size_g: float) -> tuple[np.ndarray, float]:
     """Grams per base for another batch size: the fractions scaled, largest remainders keeping the total."""
     fractions = np.array([line.fraction for line in formulation.recipe])
-    exact = fractions * size_g / formulation.resolution_g
-    steps = np.floor(exact).astype(np.int64)
-    target_steps = round(fractions.sum() * size_g / formulation.resolution_g)
-    for index in np.argsort(-(exact - steps))[: max(0, target_steps - int(steps.sum()))]:
-        steps[index] += 1
+    steps = largest_remainder_steps(fractions, round(fractions.sum() * size_g / formulation.resolution_g))
     grams = steps * formulation.resolution_g
     return grams, round(size_g - float(grams.sum()), 6)
 

@@ -64,15 +64,25 @@ class Settings(BaseSettings):
             raise RuntimeError("TONEMATCH_SECRET_KEY must be set in production")
         path = self.data_dir / SECRET_FILE_NAME
         if not path.exists():
+            # Written whole to a private temporary file, then linked into place: the key file either does not
+            # exist or is complete, and of two processes racing, the first link wins and both use its key.
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first: use theirs
+                os.link(temporary, path)
+            except FileExistsError:
                 pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+            finally:
+                temporary.unlink()
+        key = path.read_text().strip()
+        if len(key.encode()) < MIN_SECRET_BYTES:
+            raise RuntimeError(
+                f"{path} holds no usable key (under {MIN_SECRET_BYTES} bytes): delete it to make a new one"
+            )
+        return key
 
 
 @lru_cache(maxsize=1)

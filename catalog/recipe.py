@@ -146,6 +146,27 @@ def optimise_fractions(library: BaseLibrary, objective: _Objective, load: float)
     return best[1]
 
 
+def largest_remainder_steps(
+    fractions: NDArray[np.float64], total_steps: int, max_steps: NDArray[np.int64] | None = None
+) -> NDArray[np.int64]:
+    """Whole dispenser steps per base, proportional to ``fractions`` and adding up to ``total_steps`` exactly.
+
+    Round down, then give the remaining steps to the largest remainders (Hamilton's method), never past
+    ``max_steps``; a gap left by the limits goes to the base with the most room.
+    """
+    exact = fractions * total_steps / max(float(fractions.sum()), 1e-12)
+    limit = max_steps if max_steps is not None else np.full(len(fractions), np.iinfo(np.int64).max)
+    steps = np.minimum(np.floor(exact).astype(np.int64), limit)
+    for index in np.argsort(-(exact - np.floor(exact))):
+        if steps.sum() >= total_steps:
+            break
+        if steps[index] < limit[index]:
+            steps[index] += 1
+    while steps.sum() < total_steps:
+        steps[int(np.argmax(limit - steps))] += 1
+    return steps
+
+
 def round_to_resolution(
     library: BaseLibrary,
     objective: _Objective,
@@ -162,15 +183,7 @@ def round_to_resolution(
     """
     total_steps = round(load * size_g / resolution_g)
     max_steps = np.floor(library.max_fraction * size_g / resolution_g + 1e-9).astype(np.int64)
-    exact = fractions * size_g / resolution_g
-    steps = np.minimum(np.floor(exact).astype(np.int64), max_steps)
-    for index in np.argsort(-(exact - np.floor(exact))):
-        if steps.sum() >= total_steps:
-            break
-        if steps[index] < max_steps[index]:
-            steps[index] += 1
-    while steps.sum() < total_steps:  # rounding down at the limits left a gap: fill the roomiest base
-        steps[int(np.argmax(max_steps - steps))] += 1
+    steps = largest_remainder_steps(fractions, total_steps, max_steps)
 
     def score(candidate: NDArray[np.int64]) -> float:
         return objective(np.asarray(candidate * resolution_g / size_g, dtype=np.float64))

@@ -16,6 +16,8 @@ from itertools import product
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from color.card import CardLayout, PatchKind
 from color.detect import CardPose, check_pose
@@ -65,21 +67,9 @@ def _chip_candidates(grey: NDArray[np.uint8]) -> tuple[NDArray[np.float64], floa
 
 def largest_cluster(centres: NDArray[np.float64], reach: float) -> NDArray[np.float64]:
     """The largest group of centres linked by steps shorter than ``reach`` (drops stray squares)."""
-    distances = np.linalg.norm(centres[:, None] - centres[None], axis=2)
-    linked = distances < reach
-    label = -np.ones(len(centres), dtype=int)
-    for start in range(len(centres)):
-        if label[start] >= 0:
-            continue
-        label[start] = start
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            for other in np.flatnonzero(linked[node] & (label < 0)):
-                label[other] = start
-                stack.append(int(other))
-    biggest = np.bincount(label).argmax()
-    kept: NDArray[np.float64] = centres[label == biggest]
+    linked = np.linalg.norm(centres[:, None] - centres[None], axis=2) < reach
+    _, labels = connected_components(csr_matrix(linked), directed=False)
+    kept: NDArray[np.float64] = centres[labels == np.bincount(labels).argmax()]
     return kept
 
 

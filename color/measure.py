@@ -45,7 +45,7 @@ MAX_CHEEK_DIFFERENCE_DE00 = 4.0
 # full resolution. The effect on the result is measured in bench/bench_measurement.py.
 WORKING_LONG_SIDE = 1800
 NOT_FOUND_HINT = "Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera."
-MAX_PAPER_UNEVENNESS = 0.2  # relative spread of the card's paper white between its corners
+MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' exposure across the card
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
     raise not_found or RetakeNeeded("card_not_found", "No reference card was found.", hint=NOT_FOUND_HINT)
 
 
-def _paper_unevenness(samples: PatchSamples, card: ReferenceCard) -> float:
+def _neutral_exposure_spread(samples: PatchSamples, card: ReferenceCard) -> float:
     """Relative spread of the neutral patches' linear response after dividing by their reference Y.
 
     Under even light every neutral's ratio of camera luminance to reference Y is the same (up to the tone
@@ -236,7 +236,7 @@ def measure_photo(
     uncertainty = COVERAGE_FACTOR_95 * float(
         np.sqrt(loo_skin**2 + skin_model**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
     )
-    unevenness = _paper_unevenness(samples, reference)
+    unevenness = _neutral_exposure_spread(samples, reference)
     quality = [
         QualityCheck("card_found", True, float(len(pose.markers_found)), 4.0, f"markers {list(pose.markers_found)}"),
         QualityCheck("card_size", True, round(pose.px_per_mm, 2), None, "pixels per millimetre on the card"),
@@ -252,9 +252,9 @@ def measure_photo(
         ),
         QualityCheck(
             "even_light_on_card",
-            unevenness <= MAX_PAPER_UNEVENNESS,
+            unevenness <= MAX_NEUTRAL_EXPOSURE_SPREAD,
             round(unevenness, 3),
-            MAX_PAPER_UNEVENNESS,
+            MAX_NEUTRAL_EXPOSURE_SPREAD,
             "spread of the neutrals' exposure (log units)",
         ),
         QualityCheck(
@@ -265,7 +265,7 @@ def measure_photo(
             "largest ΔE00 between regions",
         ),
     ]
-    if unevenness > MAX_PAPER_UNEVENNESS:
+    if unevenness > MAX_NEUTRAL_EXPOSURE_SPREAD:
         raise RetakeNeeded(
             "uneven_light",
             "The light falls unevenly across the card, so the face may be lit differently too.",

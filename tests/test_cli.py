@@ -58,3 +58,14 @@ def test_short_secret_is_refused(settings_env: Callable[..., None]) -> None:
     result = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
     assert result.exit_code == 1
     assert "at least 32 bytes" in result.output
+
+
+def test_a_damaged_development_key_is_refused_not_used(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    key_file = get_settings().data_dir / "secret.key"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("")  # e.g. a crash between creating and writing an older key file
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    assert result.exit_code == 1
+    assert "no usable key" in result.output
+    assert not list(key_file.parent.glob(".secret.key.*"))  # no temporary left behind
