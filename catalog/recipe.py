@@ -204,7 +204,7 @@ def round_to_resolution(
                     steps, current, improved = candidate, value, True
         if not improved:
             break
-    grams: NDArray[np.float64] = steps * resolution_g
+    grams = np.asarray(steps * resolution_g, dtype=np.float64)
     return grams
 
 
