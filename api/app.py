@@ -13,7 +13,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from redis.asyncio import Redis
 
 from api.auth import bearer_auth_middleware, check_every_route_declares_access
 from api.content_types import declared_content_type_guard
@@ -22,7 +21,16 @@ from api.formulation_service import ShadeCache
 from api.formulations import FormulationController, LabFormulationController, MatchController
 from api.health import HealthController
 from api.measurements import MeasurementController
+from api.orders import (
+    AdminWebhookController,
+    FulfilmentWebhookController,
+    LabOrderController,
+    MeController,
+    OrderController,
+)
 from api.problems import EXCEPTION_HANDLERS
+from api.redis_client import connect
+from api.sealing import Sealer
 from api.settings import Settings, get_settings
 
 OPENAPI_PATH = "/schema"
@@ -32,14 +40,7 @@ API_VERSION = "0.1.0"
 def _redis_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if settings.redis_url is None:
-            raise RuntimeError("REDIS_URL is not set: run `tonematch serve`, which starts an embedded Redis")
-        client = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_timeout_seconds,
-            socket_connect_timeout=settings.redis_timeout_seconds,
-            health_check_interval=30,
-        )
+        client = connect(settings)
         app.state.redis = client
         app.state.measurement_limiter = anyio.CapacityLimiter(settings.measurement_workers)
         app.state.shade_cache = ShadeCache()
@@ -80,6 +81,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MatchController,
             FormulationController,
             LabFormulationController,
+            OrderController,
+            LabOrderController,
+            FulfilmentWebhookController,
+            AdminWebhookController,
+            MeController,
         ],
         lifespan=[_redis_lifespan(settings)],
         dependencies={
@@ -92,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "sealer": Sealer(*settings.resolved_data_keys())}),
         debug=False,
     )
     check_every_route_declares_access(app, public_prefix=OPENAPI_PATH)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -43,8 +45,9 @@ def cli() -> None:
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="TCP port (default 8000).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="Local state folder.")
-def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Run the API. Without REDIS_URL, start an embedded Redis with its data under DATA_DIR/redis."""
+@click.option("--worker/--no-worker", default=True, show_default=True, help="Also run a webhook delivery worker.")
+def serve(host: str | None, port: int | None, data_dir: Path | None, worker: bool) -> None:
+    """Run the API and a webhook worker. Without REDIS_URL, start an embedded Redis under DATA_DIR/redis."""
     import uvicorn
 
     from api.app import create_app
@@ -60,6 +63,10 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
                 raise click.ClickException(str(exc)) from exc
             settings = settings.model_copy(update={"redis_url": server.url})
             click.echo(f"Embedded Redis (AOF persistence) at {server.url}")
+        if worker:
+            assert settings.redis_url is not None  # noqa: S101 - set just above when it was missing
+            stack.enter_context(_worker_process(settings.redis_url, settings.data_dir))
+            click.echo("Webhook worker started (tonematch worker)")
         try:
             app = create_app(settings)
         except RuntimeError as exc:
@@ -77,6 +84,69 @@ def serve(host: str | None, port: int | None, data_dir: Path | None) -> None:
 
 def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
+
+
+@contextmanager
+def _worker_process(redis_url: str, data_dir: Path) -> Iterator[None]:
+    """``tonematch worker`` as a child process that dies with this one; stopped with SIGTERM on the way out."""
+    import os
+    import subprocess
+
+    from infra.redis_server import die_with_parent
+
+    environment = {**os.environ, "REDIS_URL": redis_url, "TONEMATCH_DATA_DIR": str(data_dir)}
+    command = [sys.executable, "-m", "api.cli", "worker"]
+    process = subprocess.Popen(command, env=environment, preexec_fn=die_with_parent)  # noqa: PLW1509
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver outbox events (orders ready to ship) to the fulfilment partner until stopped (SIGTERM/SIGINT)."""
+    import asyncio
+
+    from api.redis_client import connect
+    from api.sealing import Sealer
+    from api.webhooks import DeliverySettings, DeliveryWorker
+
+    settings = _load_settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: the worker needs the service's Redis")
+    try:
+        sealer = Sealer(*settings.resolved_data_keys())
+        delivery = DeliverySettings(
+            url=settings.fulfilment_webhook_url,
+            secret=settings.resolved_webhook_secret(inbound=False),
+            max_attempts=settings.webhook_max_attempts,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            backoff_max_seconds=settings.webhook_backoff_max_seconds,
+            timeout_seconds=settings.webhook_timeout_seconds,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        client = connect(settings)
+        runner = DeliveryWorker(client, sealer, delivery)
+        try:
+            await runner.run(stop, settings.worker_poll_seconds)
+        finally:
+            await runner.aclose()
+            await client.aclose()
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(run())
 
 
 @cli.group()

@@ -10,6 +10,8 @@ from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
 from api.errors import Unauthenticated
+from api.order_service import OrderContext
+from api.order_store import OrderRepository
 from api.settings import Settings
 from api.store import FormulationRepository, MeasurementRepository, ShadeRepository
 from api.tokens import Principal
@@ -32,8 +34,21 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def provide_measurement_repository(redis: NamedDependency[Redis]) -> MeasurementRepository:
-    return MeasurementRepository(redis)
+def provide_measurement_repository(
+    redis: NamedDependency[Redis], settings: NamedDependency[Settings]
+) -> MeasurementRepository:
+    return MeasurementRepository(redis, retention_seconds=settings.retention_days * 24 * 3600)
+
+
+def provide_order_context(state: State, settings: NamedDependency[Settings]) -> OrderContext:
+    redis = state.redis
+    return OrderContext(
+        redis=redis,
+        orders=OrderRepository(redis),
+        formulations=FormulationRepository(redis),
+        sealer=state.sealer,
+        idempotency_seconds=settings.idempotency_hours * 3600,
+    )
 
 
 def provide_formulation_repository(redis: NamedDependency[Redis]) -> FormulationRepository:

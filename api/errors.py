@@ -89,3 +89,39 @@ class ServiceUnavailable(ApiError):
     status_code = 503
     code = "service_unavailable"
     title = "Service unavailable"
+
+
+class IdempotencyKeyRequired(ApiError):
+    code = "idempotency_key_required"
+    title = "Idempotency-Key header required"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "Idempotency-Key already used for another request"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "The order is not in a state that allows this"
+
+
+class OrdersInProgress(Conflict):
+    code = "orders_in_progress"
+    title = "Orders in production or on the way"
+
+
+class WebhookSignatureInvalid(ApiError):
+    status_code = 401
+    code = "webhook_signature_invalid"
+    title = "Webhook signature does not verify"
+
+
+class WebhookTimestampOutOfTolerance(WebhookSignatureInvalid):
+    code = "webhook_timestamp_out_of_tolerance"
+    title = "Webhook timestamp outside the tolerance"
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    title = "Storage unavailable"

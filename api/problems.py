@@ -9,8 +9,11 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from redis.exceptions import BusyLoadingError, ClusterDownError, RedisError, TryAgainError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from api.errors import ApiError
+from api.errors import ApiError, WebhookSignatureInvalid
 from color.errors import ColorError, PhotoError
 
 PROBLEM_JSON = "application/problem+json"
@@ -58,7 +61,8 @@ def problem_response(
 
 
 def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
-    headers = {"WWW-Authenticate": 'Bearer realm="tonematch"'} if exc.status_code == 401 else None
+    bearer = exc.status_code == 401 and not isinstance(exc, WebhookSignatureInvalid)
+    headers = {"WWW-Authenticate": 'Bearer realm="tonematch"'} if bearer else None
     return problem_response(
         request,
         status=exc.status_code,
@@ -107,6 +111,19 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     return problem_response(request, status=status, code=code, detail=detail, extra=extra, headers=headers or None)
 
 
+def _storage_unavailable(request: Request[Any, Any, Any], exc: RedisError) -> Response[dict[str, Any]]:
+    """Redis unreachable, loading or failing over: nothing was half-written (every write is one script or
+    transaction), so the client may retry; an order retried with its Idempotency-Key is not duplicated."""
+    logger.warning("storage unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem_response(
+        request,
+        status=503,
+        code="storage_unavailable",
+        detail="Storage is unavailable for a moment; nothing was changed. Retry the request.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     # The request body is never logged: it may hold a face photo or an address.
     logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -122,6 +139,11 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: _api_error,
     ColorError: _colour_error,
     HTTPException: _http_exception,
+    RedisConnectionError: _storage_unavailable,
+    RedisTimeoutError: _storage_unavailable,
+    BusyLoadingError: _storage_unavailable,
+    ClusterDownError: _storage_unavailable,
+    TryAgainError: _storage_unavailable,
     Exception: _unexpected,
 }
 

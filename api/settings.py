@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -11,8 +13,11 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.sealing import decode_key, new_key
+
 MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2)
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
+DATA_KEY_FILE_NAME = "data.key"
 
 
 class Settings(BaseSettings):
@@ -44,6 +49,38 @@ class Settings(BaseSettings):
         default=None, description="Base library version for recipes: a lab-fitted one in data_dir/bases, or packaged"
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    redis_cluster: bool = Field(default=False, description="Connect to `redis_url` as a Redis Cluster")
+    retention_days: int = Field(
+        default=365, ge=1, le=3650, description="Measurements expire after this many days unless an order keeps them"
+    )
+    idempotency_hours: int = Field(
+        default=7 * 24, ge=1, le=90 * 24, description="How long an Idempotency-Key of POST /v1/orders is remembered"
+    )
+    data_keys: dict[str, SecretStr] | None = Field(
+        default=None,
+        description='AES-256 keys for personal data at rest, JSON {"key id": "base64url key"}; required in production',
+    )
+    data_key_id: str | None = Field(default=None, description="Which of `data_keys` seals new values")
+    reorder_threshold_dE00: float = Field(
+        default=2.0,
+        gt=0,
+        le=20,
+        description="A new measurement this far (CIEDE2000) from an order's suggests a new formulation",
+    )
+    fulfilment_webhook_url: str | None = Field(
+        default=None, description="Where ready-to-ship events are POSTed; none: events wait in the outbox"
+    )
+    fulfilment_webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret (whsec_...) that signs outbound events"
+    )
+    fulfilment_inbound_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret the fulfilment partner signs its events with"
+    )
+    webhook_max_attempts: int = Field(default=12, ge=1, le=100, description="Attempts before the dead-letter list")
+    webhook_backoff_seconds: float = Field(default=2.0, gt=0, le=3600, description="First retry delay; doubles")
+    webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
     @field_validator("secret_key")
     @classmethod
@@ -60,17 +97,38 @@ class Settings(BaseSettings):
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
+        return self._development_secret("TONEMATCH_SECRET_KEY", SECRET_FILE_NAME, lambda: secrets.token_urlsafe(48))
+
+    def resolved_data_keys(self) -> tuple[dict[str, bytes], str]:
+        """The data keys and the current key id: configured, else (outside production) one kept in data_dir."""
+        if self.data_keys is not None:
+            keys = {key_id: decode_key(value.get_secret_value()) for key_id, value in self.data_keys.items()}
+            current = self.data_key_id or (sorted(keys)[-1] if keys else "")
+            return keys, current
+        key = self._development_secret("TONEMATCH_DATA_KEYS", DATA_KEY_FILE_NAME, new_key)
+        return {"dev": decode_key(key)}, "dev"
+
+    def resolved_webhook_secret(self, inbound: bool) -> str:
+        """Standard Webhooks secret for outbound signing or inbound verification (development: kept in data_dir)."""
+        configured = self.fulfilment_inbound_secret if inbound else self.fulfilment_webhook_secret
+        if configured is not None:
+            return configured.get_secret_value()
+        name = "TONEMATCH_FULFILMENT_INBOUND_SECRET" if inbound else "TONEMATCH_FULFILMENT_WEBHOOK_SECRET"
+        file_name = "webhook-inbound.secret" if inbound else "webhook-outbound.secret"
+        return self._development_secret(name, file_name, lambda: "whsec_" + base64.b64encode(os.urandom(32)).decode())
+
+    def _development_secret(self, variable: str, file_name: str, make: Callable[[], str]) -> str:
         if self.environment == "production":
-            raise RuntimeError("TONEMATCH_SECRET_KEY must be set in production")
-        path = self.data_dir / SECRET_FILE_NAME
+            raise RuntimeError(f"{variable} must be set in production")
+        path = self.data_dir / file_name
         if not path.exists():
             # Written whole to a private temporary file, then linked into place: the key file either does not
             # exist or is complete, and of two processes racing, the first link wins and both use its key.
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+            temporary = path.with_name(f".{file_name}.{os.getpid()}.{secrets.token_hex(4)}")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
+                handle.write(make())
             try:
                 os.link(temporary, path)
             except FileExistsError:

@@ -1,10 +1,14 @@
 """Persistence behind a small repository interface. Only numbers are stored: never a photo.
 
-Key layout (every key of one customer shares the hash tag ``{c:<customer>}`` so that a transaction over a
-customer's data touches one Redis Cluster slot):
+Key layout (every key of one customer carries the hash tag of the customer's partition, ``api.partitions``,
+so that a transaction over a customer's data touches one Redis Cluster slot):
 
-- ``tm:{c:<customer>}:msr:<id>``: one measurement, JSON
-- ``tm:{c:<customer>}:msrs``: sorted set of the customer's measurement ids (all scores 0, lexical order)
+- ``tm:{pNN}:c:<customer>:msr:<id>``: one measurement, JSON; expires after the retention period unless an
+  order keeps it
+- ``tm:{pNN}:c:<customer>:msrs``: sorted set of the customer's measurement ids (all scores 0, lexical order)
+- ``tm:{pNN}:c:<customer>:fml:<id>`` and ``...:fmls``: formulations, the same way; ``...:fml:<id>:corrections``
+- ``tm:fml-owner:<id>``: the customer of a formulation, for the lab's lookup by id
+- ``tm:{shades}:list`` and ``tm:{shades}:version``: the imported catalogue
 """
 
 from __future__ import annotations
@@ -14,31 +18,40 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-KEY_PREFIX = "tm"
+from api.partitions import KEY_PREFIX, customer_tag
 
 
-def customer_tag(customer_id: str) -> str:
-    return f"{KEY_PREFIX}:{{c:{customer_id}}}"
+def measurement_key(customer_id: str, measurement_id: str) -> str:
+    return f"{customer_tag(customer_id)}:msr:{measurement_id}"
+
+
+def formulation_key(customer_id: str, formulation_id: str) -> str:
+    return f"{customer_tag(customer_id)}:fml:{formulation_id}"
 
 
 class MeasurementRepository:
     """A customer's measurements. Lookups are always scoped by customer: another's id simply is not found."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, retention_seconds: int | None = None) -> None:
         self._redis = redis
+        self._retention_seconds = retention_seconds
 
     @staticmethod
     def _key(customer_id: str, measurement_id: str) -> str:
-        return f"{customer_tag(customer_id)}:msr:{measurement_id}"
+        return measurement_key(customer_id, measurement_id)
 
     @staticmethod
     def _index(customer_id: str) -> str:
         return f"{customer_tag(customer_id)}:msrs"
 
     async def add(self, customer_id: str, measurement_id: str, record: dict[str, Any]) -> None:
-        """Store the record and index it, atomically (MULTI/EXEC)."""
+        """Store the record (expiring after the retention period) and index it, atomically (MULTI/EXEC)."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._key(customer_id, measurement_id), json.dumps(record, separators=(",", ":")))
+            pipe.set(
+                self._key(customer_id, measurement_id),
+                json.dumps(record, separators=(",", ":")),
+                ex=self._retention_seconds,
+            )
             pipe.zadd(self._index(customer_id), {measurement_id: 0})
             await pipe.execute()
 
@@ -61,8 +74,8 @@ class MeasurementRepository:
         return records, next_cursor
 
 
-SHADES_KEY = f"{KEY_PREFIX}:shades"
-SHADES_VERSION_KEY = f"{KEY_PREFIX}:shades:version"
+SHADES_KEY = f"{KEY_PREFIX}:{{shades}}:list"
+SHADES_VERSION_KEY = f"{KEY_PREFIX}:{{shades}}:version"
 
 
 def import_shades_sync(client: Any, rows: list[dict[str, Any]], *, replace: bool) -> int:
@@ -86,7 +99,7 @@ class FormulationRepository:
 
     @staticmethod
     def _key(customer_id: str, formulation_id: str) -> str:
-        return f"{customer_tag(customer_id)}:fml:{formulation_id}"
+        return formulation_key(customer_id, formulation_id)
 
     @staticmethod
     def _owner_key(formulation_id: str) -> str:
@@ -129,3 +142,27 @@ class ShadeRepository:
 
     async def all(self) -> list[dict[str, Any]]:
         return [dict(json.loads(raw)) for raw in await self._redis.lrange(SHADES_KEY, 0, -1)]
+
+
+async def customer_ids(redis: Any, customer_id: str, kind: str) -> list[str]:
+    """All ids of one kind (``msrs`` or ``fmls``) the customer has, oldest first."""
+    raw = await redis.zrange(f"{customer_tag(customer_id)}:{kind}", 0, -1)
+    return [i.decode() if isinstance(i, bytes) else str(i) for i in raw]
+
+
+async def erase_customer_data(
+    redis: Any, customer_id: str, measurement_ids: list[str], formulation_ids: list[str]
+) -> None:
+    """Delete the customer's measurements and formulations (with their corrections) in one MULTI/EXEC, then
+    the formulations' owner index entries, which live outside the customer's slot (deleting them second means
+    a failure in between leaves index entries that point at nothing, never data without its index)."""
+    tag = customer_tag(customer_id)
+    keys = [measurement_key(customer_id, i) for i in measurement_ids]
+    keys += [formulation_key(customer_id, i) for i in formulation_ids]
+    keys += [f"{formulation_key(customer_id, i)}:corrections" for i in formulation_ids]
+    keys += [f"{tag}:msrs", f"{tag}:fmls"]
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.delete(*keys)
+        await pipe.execute()
+    for formulation_id in formulation_ids:
+        await redis.delete(f"{KEY_PREFIX}:fml-owner:{formulation_id}")

@@ -61,7 +61,7 @@ def free_tcp_port() -> int:
         return port
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to send SIGTERM to the child when its parent dies, so no Redis is left orphaned."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -149,7 +149,7 @@ class RedisServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:

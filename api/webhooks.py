@@ -1,0 +1,186 @@
+"""Fulfilment webhooks per the Standard Webhooks spec: outbound delivery from the outbox, inbound verification.
+
+Outbound, the worker signs each event with ``standardwebhooks`` (``webhook-id`` is the event id, stable across
+retries, so the receiver can deduplicate; ``webhook-timestamp`` is the time of the attempt), POSTs it, and
+counts any answer but 2xx, a timeout or a connection error as a failed attempt. Retries back off
+exponentially with ±20 % jitter up to a cap; after the last attempt the event goes to the dead-letter list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from api.errors import WebhookSignatureInvalid, WebhookTimestampOutOfTolerance
+from api.order_schemas import ShippingAddress
+from api.order_store import OrderRepository, order_key
+from api.outbox import Outbox, OutboxEvent
+from api.partitions import PARTITIONS, partition_of_id
+from api.sealing import Sealer
+
+logger = logging.getLogger("tonematch.worker")
+LEASE_MS = 60_000
+BATCH = 50
+
+
+def verify_inbound(secret: str, body: bytes, headers: dict[str, str]) -> Any:
+    """The verified JSON payload, or a 401 problem (bad or missing signature, timestamp outside 5 minutes)."""
+    try:
+        return Webhook(secret).verify(body, headers)
+    except WebhookVerificationError as error:
+        if "timestamp too" in str(error):
+            raise WebhookTimestampOutOfTolerance(
+                f"{error}: webhook-timestamp must be within 5 minutes of the server's clock."
+            ) from error
+        raise WebhookSignatureInvalid(f"The webhook does not verify: {error}.") from error
+    except (ValueError, TypeError, UnicodeDecodeError) as error:  # malformed signature or body
+        raise WebhookSignatureInvalid("The webhook's signature header or body is malformed.") from error
+
+
+def sign(secret: str, event_id: str, body: str, at: datetime) -> dict[str, str]:
+    """The three Standard Webhooks headers for one attempt."""
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(event_id, at, body),
+        "content-type": "application/json",
+    }
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    url: str | None
+    secret: str
+    max_attempts: int
+    backoff_seconds: float
+    backoff_max_seconds: float
+    timeout_seconds: float
+
+
+def backoff_seconds(attempts: int, settings: DeliverySettings, rng: random.Random) -> float:
+    """Delay before the next attempt after ``attempts`` failures: exponential, capped, jittered ±20 %."""
+    delay = min(settings.backoff_seconds * 2 ** max(attempts - 1, 0), settings.backoff_max_seconds)
+    return float(delay * rng.uniform(0.8, 1.2))
+
+
+class DeliveryWorker:
+    """Moves outbox entries into the schedule and delivers what is due, for every partition."""
+
+    def __init__(
+        self, redis: Any, sealer: Sealer, settings: DeliverySettings, *, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self._redis = redis
+        self._sealer = sealer
+        self._settings = settings
+        self._orders = OrderRepository(redis)
+        self._outboxes = [Outbox(redis, partition) for partition in range(PARTITIONS)]
+        self._client = client or httpx.AsyncClient(timeout=settings.timeout_seconds)
+        self._consumer = f"{socket.gethostname()}-{id(self):x}"
+        self._rng = random.Random()  # noqa: S311 - jitter, not a secret
+        self._groups_ready = False
+        self._warned_no_url = False
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def run_once(self) -> int:
+        """One pass over every partition; returns the number of delivery attempts made."""
+        if not self._groups_ready:
+            for outbox in self._outboxes:
+                await outbox.ensure_group()
+            self._groups_ready = True
+        now_ms = int(time.time() * 1000)
+        for outbox in self._outboxes:
+            await outbox.schedule_new(self._consumer, now_ms)
+        if self._settings.url is None:
+            if not self._warned_no_url:
+                logger.warning("TONEMATCH_FULFILMENT_WEBHOOK_URL is not set: events wait in the outbox")
+                self._warned_no_url = True
+            return 0
+        attempts = []
+        for outbox in self._outboxes:
+            for event in await outbox.claim_due(now_ms, LEASE_MS, BATCH):
+                attempts.append(self._deliver(outbox, event))
+        await asyncio.gather(*attempts)
+        return len(attempts)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        while not stop.is_set():
+            try:
+                attempted = await self.run_once()
+            except Exception:  # Redis away for a moment: log, wait, go on
+                logger.exception("worker pass failed; retrying")
+                attempted = 0
+            if attempted == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+
+    async def _payload(self, event: OutboxEvent) -> str | None:
+        stored = await self._orders.get(event.order_id)
+        if stored is None or stored.shipping is None:
+            return None
+        record = stored.record
+        ship_to = ShippingAddress.model_validate_json(self._sealer.open(stored.shipping, record["id"]))
+        data = {
+            "order_id": record["id"],
+            "formulation_id": record["formulation_id"],
+            "size_g": record["size_g"],
+            "quantity": record["quantity"],
+            "ship_to": ship_to.model_dump(exclude_none=True),
+        }
+        return json.dumps({"type": event.type, "timestamp": event.created_at, "data": data}, separators=(",", ":"))
+
+    async def _deliver(self, outbox: Outbox, event: OutboxEvent) -> None:
+        assert self._settings.url is not None  # noqa: S101 - run_once checks
+        body = await self._payload(event)
+        if body is None:
+            await outbox.failed(event, "the order or its address no longer exists", None)
+            return
+        error: str | None = None
+        try:
+            headers = sign(self._settings.secret, event.id, body, datetime.now(UTC))
+            response = await self._client.post(self._settings.url, content=body.encode(), headers=headers)
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}"
+        except httpx.TimeoutException:
+            error = "timeout"
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}"
+        partition = partition_of_id(event.order_id)
+        assert partition is not None  # noqa: S101 - ids in the outbox were made with a partition
+        if error is None:
+            note = f"{event.type} delivered to fulfilment (event {event.id}, attempt {event.attempts + 1})"
+            log_entry = {"at": datetime.now(UTC).isoformat(), "actor": "system", "note": note}
+            await outbox.delivered(event, f"{order_key(partition, event.order_id)}:log", log_entry)
+            return
+        attempts = event.attempts + 1
+        if attempts >= self._settings.max_attempts:
+            await outbox.failed(event, error, None)
+            logger.warning("event %s dead after %d attempts (%s)", event.id, attempts, error)
+        else:
+            delay = backoff_seconds(attempts, self._settings, self._rng)
+            await outbox.failed(event, error, int((time.time() + delay) * 1000))
+
+
+async def dead_letters(redis: Any) -> list[OutboxEvent]:
+    events: list[OutboxEvent] = []
+    for partition in range(PARTITIONS):
+        events.extend(await Outbox(redis, partition).dead_letters())
+    return events
+
+
+async def replay_dead_letters(redis: Any) -> int:
+    now_ms = int(time.time() * 1000)
+    return sum([await Outbox(redis, partition).replay_dead_letters(now_ms) for partition in range(PARTITIONS)])
