@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -98,7 +99,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
-        state=State({"settings": settings, "sealer": Sealer(*settings.resolved_data_keys())}),
+        state=State(
+            {
+                "settings": settings,
+                "sealer": Sealer(*settings.resolved_data_keys()),
+                "fingerprint_key": hashlib.sha256(b"tonematch idempotency\0" + secret.encode()).digest(),
+            }
+        ),
         debug=False,
     )
     check_every_route_declares_access(app, public_prefix=OPENAPI_PATH)

@@ -69,7 +69,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
             click.echo("Webhook worker started (tonematch worker)")
         try:
             app = create_app(settings)
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
         base = f"http://{settings.host}:{settings.port}"
         click.echo(f"API docs:   {base}/schema  (OpenAPI JSON at {base}/schema/openapi.json)")

@@ -7,18 +7,18 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from redis.asyncio import Redis
 
 from api.errors import Unauthenticated
 from api.order_service import OrderContext
 from api.order_store import OrderRepository
+from api.redis_client import RedisClient
 from api.settings import Settings
 from api.store import FormulationRepository, MeasurementRepository, ShadeRepository
 from api.tokens import Principal
 
 
-def provide_redis(state: State) -> Redis:
-    redis: Redis = state.redis
+def provide_redis(state: State) -> RedisClient:
+    redis: RedisClient = state.redis
     return redis
 
 
@@ -35,7 +35,7 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 def provide_measurement_repository(
-    redis: NamedDependency[Redis], settings: NamedDependency[Settings]
+    redis: NamedDependency[RedisClient], settings: NamedDependency[Settings]
 ) -> MeasurementRepository:
     return MeasurementRepository(redis, retention_seconds=settings.retention_days * 24 * 3600)
 
@@ -47,13 +47,14 @@ def provide_order_context(state: State, settings: NamedDependency[Settings]) -> 
         orders=OrderRepository(redis),
         formulations=FormulationRepository(redis),
         sealer=state.sealer,
+        fingerprint_key=state.fingerprint_key,
         idempotency_seconds=settings.idempotency_hours * 3600,
     )
 
 
-def provide_formulation_repository(redis: NamedDependency[Redis]) -> FormulationRepository:
+def provide_formulation_repository(redis: NamedDependency[RedisClient]) -> FormulationRepository:
     return FormulationRepository(redis)
 
 
-def provide_shade_repository(redis: NamedDependency[Redis]) -> ShadeRepository:
+def provide_shade_repository(redis: NamedDependency[RedisClient]) -> ShadeRepository:
     return ShadeRepository(redis)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from pydantic import BaseModel
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from api.errors import ServiceUnavailable
+from api.redis_client import RedisClient
 
 
 class HealthStatus(BaseModel):
@@ -24,7 +24,7 @@ class HealthController(Controller):
         return HealthStatus(status="ok")
 
     @get("/readyz", summary="Readiness: Redis answers (503 problem otherwise)")
-    async def readyz(self, redis: NamedDependency[Redis]) -> HealthStatus:
+    async def readyz(self, redis: NamedDependency[RedisClient]) -> HealthStatus:
         try:
             await redis.ping()
         except (RedisError, OSError, TimeoutError) as exc:

@@ -6,6 +6,7 @@ The HTTP layer calls these; Redis work goes through ``api.order_store`` (one scr
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class OrderContext:
     orders: OrderRepository
     formulations: FormulationRepository
     sealer: Sealer
+    fingerprint_key: bytes = b""  # keys the HMAC of request bodies kept for idempotency (they hold addresses)
     idempotency_seconds: int = 7 * 24 * 3600
 
 
@@ -82,9 +84,10 @@ def check_idempotency_key(value: str | None) -> str:
     return value
 
 
-def _fingerprint(customer_id: str, body: dict[str, Any]) -> str:
+def _fingerprint(key: bytes, customer_id: str, body: dict[str, Any]) -> str:
+    """HMAC-SHA256 of the canonical request: a plain hash of a low-entropy address could be reversed by trial."""
     canonical = json.dumps({"customer": customer_id, "body": body}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _order_out(stored: StoredOrder, sealer: Sealer | None) -> OrderOut:
@@ -169,7 +172,7 @@ async def create_order(
         context,
         customer_id,
         idempotency_key=key,
-        fingerprint=_fingerprint(customer_id, request.model_dump(mode="json")),
+        fingerprint=_fingerprint(context.fingerprint_key, customer_id, request.model_dump(mode="json")),
         formulation_id=request.formulation_id,
         size_g=request.size_g,
         quantity=request.quantity,
@@ -199,7 +202,7 @@ async def reorder(
         context,
         customer_id,
         idempotency_key=key,
-        fingerprint=_fingerprint(customer_id, fingerprint_body),
+        fingerprint=_fingerprint(context.fingerprint_key, customer_id, fingerprint_body),
         formulation_id=earlier_record["formulation_id"],
         size_g=request.size_g or earlier_record["size_g"],
         quantity=request.quantity or earlier_record["quantity"],

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from redis.asyncio import Redis
-
 from api.partitions import KEY_PREFIX, customer_tag
 
 
@@ -32,7 +30,7 @@ def formulation_key(customer_id: str, formulation_id: str) -> str:
 class MeasurementRepository:
     """A customer's measurements. Lookups are always scoped by customer: another's id simply is not found."""
 
-    def __init__(self, redis: Redis, *, retention_seconds: int | None = None) -> None:
+    def __init__(self, redis: Any, *, retention_seconds: int | None = None) -> None:
         self._redis = redis
         self._retention_seconds = retention_seconds
 
@@ -94,7 +92,7 @@ def import_shades_sync(client: Any, rows: list[dict[str, Any]], *, replace: bool
 class FormulationRepository:
     """A customer's formulations, their batch corrections, and the id → owner index the lab looks up by."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Any) -> None:
         self._redis = redis
 
     @staticmethod
@@ -133,7 +131,7 @@ class FormulationRepository:
 class ShadeRepository:
     """The imported catalogue, read whole (it is small) and cached per version counter by the caller."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Any) -> None:
         self._redis = redis
 
     async def version(self) -> int:

@@ -69,3 +69,26 @@ def test_a_damaged_development_key_is_refused_not_used(settings_env: Callable[..
     assert result.exit_code == 1
     assert "no usable key" in result.output
     assert not list(key_file.parent.glob(".secret.key.*"))  # no temporary left behind
+
+
+def test_worker_needs_redis(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output
+
+
+def test_production_refuses_to_run_without_its_keys(settings_env: Callable[..., None]) -> None:
+    settings_env(
+        TONEMATCH_ENVIRONMENT="production", TONEMATCH_SECRET_KEY=TEST_SECRET, REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "TONEMATCH_DATA_KEYS must be set in production" in result.output
+
+
+def test_malformed_data_keys_are_a_clear_error(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_DATA_KEYS='{"k1": "too-short"}', REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "data key must be" in result.output

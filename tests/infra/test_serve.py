@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -20,17 +21,17 @@ pytestmark = pytest.mark.slow
 STARTUP_TIMEOUT_S = 60
 
 
-def _environment(data_dir: Path) -> dict[str, str]:
+def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONEMATCH_") and k != "REDIS_URL"}
     env["TONEMATCH_DATA_DIR"] = str(data_dir)
-    return env
+    return {**env, **extra}
 
 
 @contextmanager
-def serving(data_dir: Path, port: int) -> Iterator[str]:
+def serving(data_dir: Path, port: int, **extra_env: str) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        env=_environment(data_dir),
+        env=_environment(data_dir, **extra_env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -62,9 +63,10 @@ def serving(data_dir: Path, port: int) -> Iterator[str]:
     assert b"token create" in output
 
 
-def _token(data_dir: Path) -> str:
+def _token(data_dir: Path, role: str = "customer") -> str:
+    subject = ["--subject", "cus_e2e"] if role == "customer" else []
     result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "token", "create", "--role", "customer", "--subject", "cus_e2e"],
+        [sys.executable, "-m", "api.cli", "token", "create", "--role", role, *subject],
         env=_environment(data_dir),
         capture_output=True,
         check=True,
@@ -88,3 +90,40 @@ def test_serve_with_embedded_redis_keeps_data_across_restarts(tmp_path: Path) ->
         again = httpx.get(f"{base}/v1/measurements/{created.json()['id']}", headers=headers)
         assert again.status_code == 200, again.text
         assert again.json() == created.json()
+
+
+def test_serve_runs_a_webhook_worker_that_notifies_fulfilment(tmp_path: Path) -> None:
+    """The README's run command also delivers ready-to-ship events: the worker starts with `serve`."""
+    from tests.api.order_helpers import ADDRESS
+    from tests.api.test_webhook_delivery import Receiver
+
+    secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    receiver = Receiver(secret, fail_share=0.0, stall_share=0.0, stall_seconds=0)
+    data_dir, port = tmp_path / "var", free_tcp_port()
+    reading = {"source": "instrument", "instrument": "e2e", "consent": "v1", "lab": {"L": 55, "a": 11, "b": 17}}
+    try:
+        with serving(data_dir, port, TONEMATCH_FULFILMENT_WEBHOOK_URL=receiver.url,
+                     TONEMATCH_FULFILMENT_WEBHOOK_SECRET=secret) as base:  # fmt: skip
+            customer = {"Authorization": f"Bearer {_token(data_dir)}"}
+            lab = {"Authorization": f"Bearer {_token(data_dir, 'lab')}"}
+            measurement = httpx.post(f"{base}/v1/measurements/", json=reading, headers=customer).json()["id"]
+            formulation = httpx.post(f"{base}/v1/matches/", json={"measurement_id": measurement}, headers=customer,
+                                     timeout=30).json()["id"]  # fmt: skip
+            order = httpx.post(
+                f"{base}/v1/orders/",
+                headers={**customer, "Idempotency-Key": "e2e-1"},
+                json={"formulation_id": formulation, "size_g": 30, "quantity": 1, "shipping": ADDRESS},
+            )
+            order_id = order.json()["id"]
+            sheet = httpx.get(f"{base}/v1/lab/formulations/{formulation}", headers=lab).json()
+            httpx.post(f"{base}/v1/lab/orders/{order_id}/start", headers=lab)
+            qc = {"batch_g": 30, "batch_id": "E2E", "lab": sheet["target_masstone_lab"]}
+            httpx.post(f"{base}/v1/lab/orders/{order_id}/qc", json=qc, headers=lab, timeout=30)
+            assert httpx.post(f"{base}/v1/lab/orders/{order_id}/ready", headers=lab).json()["status"] == "ready_to_ship"
+            deadline = time.monotonic() + 20
+            while not receiver.accepted and time.monotonic() < deadline:
+                time.sleep(0.1)
+        assert list(receiver.accepted) == [f"evt_{order_id}_ready_to_ship"]
+        assert receiver.payloads[f"evt_{order_id}_ready_to_ship"]["data"]["ship_to"] == ADDRESS
+    finally:
+        receiver.close()
