@@ -107,6 +107,43 @@ def _worker_process(redis_url: str, data_dir: Path) -> Iterator[None]:
             process.kill()
 
 
+@cli.group()
+def orders() -> None:
+    """Maintenance of stored orders."""
+
+
+@orders.command("reseal")
+def orders_reseal() -> None:
+    """Seal every stored name and address with the current data key (TONEMATCH_DATA_KEY_ID), so that a
+    retired key can then be removed from TONEMATCH_DATA_KEYS."""
+    import asyncio
+
+    from api.order_store import reseal_all
+    from api.redis_client import connect
+    from api.sealing import Sealer, SealingError
+
+    settings = _load_settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: point it at the service's Redis")
+    try:
+        sealer = Sealer(*settings.resolved_data_keys())
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> tuple[int, int]:
+        client = connect(settings)
+        try:
+            return await reseal_all(client, sealer.reseal)
+        finally:
+            await client.aclose()
+
+    try:
+        resealed, seen = asyncio.run(run())
+    except SealingError as exc:
+        raise click.ClickException(f"stopped: {exc} (is a key still in use missing from TONEMATCH_DATA_KEYS?)") from exc
+    click.echo(f"resealed {resealed} of {seen} orders with data key {sealer.current!r}")
+
+
 @cli.command()
 def worker() -> None:
     """Deliver outbox events (orders ready to ship) to the fulfilment partner until stopped (SIGTERM/SIGINT)."""

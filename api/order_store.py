@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from api.order_states import OrderStatus, Transition
-from api.partitions import customer_tag, partition_of_id, partition_tag
+from api.partitions import PARTITIONS, customer_tag, partition_of_id, partition_tag
 from api.scripts import Script, text
 from api.store import measurement_key
 
@@ -72,6 +73,12 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[1], 'shipping')
 redis.call('HSET', KEYS[1], 'erased_at', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
+""")
+
+RESEAL = Script("""
+if redis.call('HGET', KEYS[1], 'shipping') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'shipping', ARGV[2])
 return 1
 """)
 
@@ -240,3 +247,25 @@ class OrderRepository:
         key = order_key(partition, order_id)
         done = await ANONYMISE(self._redis, [key, f"{key}:log"], [now_iso, json.dumps(log_entry)])
         return bool(done)
+
+
+async def reseal_all(redis: Any, reseal: Callable[[str, str], str]) -> tuple[int, int]:
+    """Seal every stored address with the current data key (key rotation); returns (resealed, orders seen).
+
+    Every order is in exactly one status set, so those sets list them all without SCAN (which a Cluster would
+    need per node). Each change is compare-and-set, so an order changed meanwhile is left as it is.
+    """
+    resealed = seen = 0
+    for partition in range(PARTITIONS):
+        for status in OrderStatus:
+            for raw_id in await redis.zrange(status_key(partition, status), 0, -1):
+                order_id = text(raw_id)
+                key = order_key(partition, order_id)
+                sealed = await redis.hget(key, "shipping")
+                seen += 1
+                if sealed is None:
+                    continue
+                new = reseal(text(sealed), order_id)
+                if new != text(sealed):
+                    resealed += int(await RESEAL(redis, [key], [text(sealed), new]))
+    return resealed, seen

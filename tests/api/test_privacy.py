@@ -125,3 +125,32 @@ def test_orders_sealed_with_an_old_key_are_read_after_rotation(settings: Setting
     with TestClient(app=create_app(rotated)) as c2:
         order = c2.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice")).json()
         assert order["shipping"] == ADDRESS
+
+
+def test_reseal_moves_every_address_to_the_current_key(
+    settings: Settings,
+    auth: Auth,
+    settings_env,
+    redis_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    first, second = new_key(), new_key()
+    with TestClient(app=create_app(Settings(**{**settings.model_dump(), "data_keys": {"k1": first}}))) as client:
+        formulation = make_formulation(client, auth, "alice")
+        order_id = place_order(client, auth, "alice", formulation).json()["id"]
+    settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k1": "{first}", "k2": "{second}"}}',
+                 TONEMATCH_DATA_KEY_ID="k2")  # fmt: skip
+    result = CliRunner().invoke(cli, ["orders", "reseal"])
+    assert result.exit_code == 0, result.output
+    assert "resealed 1 of 1 orders with data key 'k2'" in result.output
+    only_new = Settings(**{**settings.model_dump(), "data_keys": {"k2": second}})
+    with TestClient(app=create_app(only_new)) as client:
+        order = client.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice")).json()
+        assert order["shipping"] == ADDRESS
+    settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k3": "{new_key()}"}}')
+    refused = CliRunner().invoke(cli, ["orders", "reseal"])
+    assert refused.exit_code != 0
+    assert "stopped" in refused.output
