@@ -428,7 +428,11 @@ def catalog_import(file: Path, replace: bool) -> None:
                 except RedisServerError as exc:
                     raise click.ClickException(str(exc)) from exc
             url = server.url
-        client = redis_sync.Redis.from_url(url)
+        client = (
+            redis_sync.RedisCluster.from_url(url)
+            if settings.redis_cluster and settings.redis_url
+            else redis_sync.Redis.from_url(url)
+        )
         stack.callback(client.close)
         try:
             size = import_shades_sync(client, [asdict(s) for s in shades], replace=replace)

@@ -167,6 +167,11 @@ class ReplayOut(BaseModel):
     replayed: int
 
 
+class OutboxOut(BaseModel):
+    pending: int = Field(description="Events written but not yet delivered (including those waiting to retry)")
+    dead_letters: int
+
+
 class DataExport(BaseModel):
     """Everything kept about the caller."""
 

@@ -22,6 +22,7 @@ from api.order_schemas import (
     OrderIn,
     OrderOut,
     OrderPage,
+    OutboxOut,
     QualityCheckIn,
     QualityCheckResult,
     ReorderAdvice,
@@ -47,7 +48,7 @@ from api.privacy_service import erase_customer, export_customer_data
 from api.settings import Settings
 from api.store import MeasurementRepository
 from api.tokens import Principal, Role
-from api.webhooks import dead_letters, replay_dead_letters, verify_inbound
+from api.webhooks import dead_letters, outbox_backlog, replay_dead_letters, verify_inbound
 
 MAX_PAGE = 100
 IDEMPOTENCY_DOC = "Required. The same key and body return the same order; the same key with another body is a 409."
@@ -206,6 +207,11 @@ class AdminWebhookController(Controller):
     tags = ["admin"]  # noqa: RUF012
     guards = [allow(Role.ADMIN)]  # noqa: RUF012
     dependencies = DEPENDENCIES
+
+    @get("/outbox", summary="How many events wait for delivery, and how many are dead-lettered")
+    async def outbox(self, orders: NamedDependency[OrderContext]) -> OutboxOut:
+        pending, dead = await outbox_backlog(orders.redis)
+        return OutboxOut(pending=pending, dead_letters=dead)
 
     @get("/dead-letters", summary="Events that failed every delivery attempt")
     async def dead(self, orders: NamedDependency[OrderContext]) -> list[DeadLetterOut]:

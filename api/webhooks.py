@@ -184,3 +184,13 @@ async def dead_letters(redis: Any) -> list[OutboxEvent]:
 async def replay_dead_letters(redis: Any) -> int:
     now_ms = int(time.time() * 1000)
     return sum([await Outbox(redis, partition).replay_dead_letters(now_ms) for partition in range(PARTITIONS)])
+
+
+async def outbox_backlog(redis: Any) -> tuple[int, int]:
+    """Events not yet delivered, and events in the dead-letter lists, over every partition."""
+    pending = dead = 0
+    for partition in range(PARTITIONS):
+        outbox = Outbox(redis, partition)
+        pending += await outbox.pending()
+        dead += int(await redis.llen(outbox.keys["dead"]))
+    return pending, dead

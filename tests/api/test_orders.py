@@ -160,6 +160,7 @@ ROUTES = [
     ("POST", "/v1/lab/orders/{id}/rework", {Role.LAB}),
     ("POST", "/v1/lab/orders/{id}/ready", {Role.LAB}),
     ("GET", "/v1/admin/webhooks/dead-letters", {Role.ADMIN}),
+    ("GET", "/v1/admin/webhooks/outbox", {Role.ADMIN}),
     ("POST", "/v1/admin/webhooks/dead-letters/replay", {Role.ADMIN}),
     ("GET", "/v1/me/export", {Role.CUSTOMER}),
     ("DELETE", "/v1/me", {Role.CUSTOMER}),

@@ -165,6 +165,7 @@ def test_events_past_the_last_attempt_are_dead_lettered_and_replayed_by_an_admin
     admin = auth(Role.ADMIN)
     dead = client.get("/v1/admin/webhooks/dead-letters", headers=admin).json()
     assert [(d["order_id"], d["attempts"], d["last_error"]) for d in dead] == [(order_id, 3, "HTTP 500")]
+    assert client.get("/v1/admin/webhooks/outbox", headers=admin).json() == {"pending": 0, "dead_letters": 1}
     assert_problem(
         client.post("/v1/admin/webhooks/dead-letters/replay", headers=auth(Role.LAB)), 403, "role_not_allowed"
     )
@@ -183,4 +184,6 @@ def test_without_a_partner_url_events_wait_in_the_outbox(
 ) -> None:
     _ready_orders(client, auth, 1)
     assert _deliver(settings, None, max_attempts=3, seconds=0.2) == 1
+    backlog = client.get("/v1/admin/webhooks/outbox", headers=auth(Role.ADMIN)).json()
+    assert backlog == {"pending": 1, "dead_letters": 0}
     assert client.get("/v1/admin/webhooks/dead-letters", headers=auth(Role.ADMIN)).json() == []

@@ -173,3 +173,16 @@ def test_order_flow_outbox_and_erasure_run_on_a_cluster(cluster_settings: Settin
             assert export["orders"][0]["shipping"] is None
     finally:
         receiver.close()
+
+
+def test_catalogue_import_runs_on_a_cluster(cluster_settings: Settings, settings_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    settings_env(REDIS_URL=str(cluster_settings.redis_url), TONEMATCH_REDIS_CLUSTER="true")
+    catalogue = tmp_path / "shades.csv"
+    catalogue.write_text("brand,product,shade_name,shade_code,colour_space,L,a,b\nB,P,S1,C1,CIELAB D65,60,12,18\n")
+    result = CliRunner().invoke(cli, ["catalog", "import", str(catalogue)])
+    assert result.exit_code == 0, result.output
+    assert "the catalogue now holds 1" in result.output
