@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "sealer": Sealer(*settings.resolved_data_keys()),
                 "fingerprint_key": hashlib.sha256(b"tonematch idempotency\0" + secret.encode()).digest(),
+                "inbound_webhook_secret": settings.resolved_webhook_secret(inbound=True),
             }
         ),
         debug=False,

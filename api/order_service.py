@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -122,7 +123,7 @@ async def _create(
     formulation_id: str,
     size_g: int,
     quantity: int,
-    sealed_shipping: Any,
+    sealed_shipping: Callable[[str], str],
 ) -> tuple[OrderOut, bool]:
     formulation = (
         await context.formulations.get(customer_id, formulation_id)

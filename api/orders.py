@@ -198,7 +198,7 @@ class FulfilmentWebhookController(Controller):
         headers = {
             name: request.headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
         }
-        payload = verify_inbound(settings.resolved_webhook_secret(inbound=True), body, headers)
+        payload = verify_inbound(request.app.state.inbound_webhook_secret, body, headers)
         return await apply_fulfilment_event(orders, payload, headers["webhook-id"])
 
 

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
             raise ValueError(f"TONEMATCH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
         return value
 
+    @field_validator("fulfilment_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("TONEMATCH_FULFILMENT_WEBHOOK_URL must be an http:// or https:// URL")
+        return value
+
     def resolved_secret_key(self) -> str:
         """The token signing key: the configured one, else (outside production) a key kept in data_dir.
 

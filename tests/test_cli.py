@@ -92,3 +92,10 @@ def test_malformed_data_keys_are_a_clear_error(settings_env: Callable[..., None]
     result = CliRunner().invoke(cli, ["worker"])
     assert result.exit_code != 0
     assert "data key must be" in result.output
+
+
+def test_a_webhook_url_that_is_not_http_is_refused(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_FULFILMENT_WEBHOOK_URL="ftp://partner.example/hooks", REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "must be an http:// or https:// URL" in result.output
