@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -46,7 +47,14 @@ def cli() -> None:
 @click.option("--port", type=int, default=None, help="TCP port (default 8000).")
 @click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None, help="Local state folder.")
 @click.option("--worker/--no-worker", default=True, show_default=True, help="Also run a webhook delivery worker.")
-def serve(host: str | None, port: int | None, data_dir: Path | None, worker: bool) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="API processes (uvicorn workers). Recipes are bound by the GIL: more processes, more recipes per second.",
+)
+def serve(host: str | None, port: int | None, data_dir: Path | None, worker: bool, processes: int) -> None:
     """Run the API and a webhook worker. Without REDIS_URL, start an embedded Redis under DATA_DIR/redis."""
     import uvicorn
 
@@ -79,7 +87,15 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
         # installed before it: make that a clean exit so the ExitStack stops the embedded Redis (AOF flushed).
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _exit_cleanly)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+        if processes == 1:
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+            return
+        # Each process builds its own app from the environment: hand it the Redis and data folder chosen here.
+        os.environ.update(
+            {"REDIS_URL": str(settings.redis_url), "TONEMATCH_DATA_DIR": str(settings.data_dir.resolve())}
+        )
+        uvicorn.run("api.app:create_app", factory=True, workers=processes, host=settings.host, port=settings.port,
+                    log_level=settings.log_level, lifespan="on")  # fmt: skip
 
 
 def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
@@ -89,7 +105,6 @@ def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
 @contextmanager
 def _worker_process(redis_url: str, data_dir: Path) -> Iterator[None]:
     """``tonematch worker`` as a child process that dies with this one; stopped with SIGTERM on the way out."""
-    import os
     import subprocess
 
     from infra.redis_server import die_with_parent

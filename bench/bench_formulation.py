@@ -16,6 +16,7 @@ import csv
 import json
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import colour
 import numpy as np
@@ -117,12 +118,42 @@ def speed(repeats: int = 5) -> None:
     print(f"  one recipe (prediction and rounding)            {1000 * recipe:8.2f} ms  {recipe / yardstick:6.1f}×")
 
 
+def concurrency(recipes: int = 12) -> None:
+    """Recipes computed one after another against two at a time (the service's default
+    ``TONEMATCH_MEASUREMENT_WORKERS``), as the API runs them: in worker threads."""
+    library = load_library()
+    rng = np.random.default_rng(1)
+    targets = [np.array([rng.uniform(30, 75), rng.uniform(8, 16), rng.uniform(12, 22)]) for _ in range(recipes)]
+    predict_recipe(library, targets[0])  # warm caches
+    started = time.perf_counter()
+    for target in targets:
+        predict_recipe(library, target)
+    serial = time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda t: predict_recipe(library, t), targets))
+        threaded = time.perf_counter() - started
+    with ProcessPoolExecutor(max_workers=2) as processes:
+        list(processes.map(_recipe_in_process, targets[:2]))  # start and warm both processes
+        started = time.perf_counter()
+        list(processes.map(_recipe_in_process, targets))
+        two_processes = time.perf_counter() - started
+    print(f"concurrency, {recipes} recipes: one at a time {serial:.2f} s; two threads {threaded:.2f} s "
+          f"({serial / threaded:.2f}× the throughput); two processes {two_processes:.2f} s "
+          f"({serial / two_processes:.2f}×)")  # fmt: skip
+
+
+def _recipe_in_process(target: np.ndarray) -> float:
+    return predict_recipe(load_library(), target).delta_E00
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true")
     arguments = parser.parse_args(argv if argv is not None else [])
     reach(arguments.quick)
     speed()
+    concurrency()
 
 
 if __name__ == "__main__":

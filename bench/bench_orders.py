@@ -1,6 +1,7 @@
 """Order creation under load: throughput and p99 latency at a fixed concurrency against one API process,
 beside the same server's ``/healthz`` measured in the same run, with Redis as ``infra/redis.conf`` sets it up
-(AOF, fsync on every write) and, for the cost of that choice, with ``appendfsync everysec``.
+(AOF, fsync on every write) and, for the cost of that choice, with ``appendfsync everysec``. Then recipes
+(``POST /v1/matches``) per second with one and with two API processes (``serve --processes``).
 
 Each order is a new ``POST /v1/orders`` with its own Idempotency-Key, a sealed address and one Lua script in
 Redis. The server is ``tonematch serve --no-worker`` (uvicorn, one process) on loopback; the load comes from
@@ -30,11 +31,12 @@ CONCURRENCY = 16
 ADDRESS = {"name": "Bench Customer", "line1": "1 Test-ro", "city": "Seoul", "postal_code": "04524", "country": "KR"}
 
 
-def _start_api(data_dir: Path, redis_url: str, port: int) -> subprocess.Popen[bytes]:
+def _start_api(data_dir: Path, redis_url: str, port: int, processes: int = 1) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONEMATCH_")}
     env.update({"REDIS_URL": redis_url, "TONEMATCH_DATA_DIR": str(data_dir), "TONEMATCH_LOG_LEVEL": "warning"})
-    process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port)]
+    process = subprocess.Popen([*command, "--processes", str(processes)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -111,6 +113,48 @@ def run(fsync: str, count: int) -> dict[str, tuple[float, float, int]]:
                 api.wait(timeout=30)
 
 
+async def _matches(base: str, customer: str, count: int) -> float:
+    """Recipes per second through ``POST /v1/matches`` at concurrency 4."""
+    headers = {"Authorization": f"Bearer {customer}"}
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        reading = {"source": "instrument", "instrument": "bench", "consent": "v1", "lab": {"L": 58, "a": 12, "b": 17}}
+        measurement = (await client.post("/v1/measurements/", json=reading, headers=headers)).json()["id"]
+
+        async def run(total: int) -> float:
+            queue = iter(range(total))
+
+            async def worker() -> None:
+                for _ in queue:
+                    response = await client.post("/v1/matches/", json={"measurement_id": measurement}, headers=headers)
+                    response.raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*[worker() for _ in range(4)])
+            return total / (time.perf_counter() - started)
+
+        await run(8)  # warm every process
+        return await run(count)
+
+
+def recipes_per_process(count: int) -> None:
+    """Recipes are bound by the GIL (threads do not add throughput); API processes do."""
+    rates = []
+    for processes in (1, 2):
+        with tempfile.TemporaryDirectory() as folder:
+            data_dir = Path(folder)
+            with RedisServer(data_dir=data_dir / "redis") as server:
+                port = free_tcp_port()
+                api = _start_api(data_dir, server.url, port, processes)
+                try:
+                    customer = _token(data_dir, server.url, "customer", "cus_bench")
+                    rates.append(asyncio.run(_matches(f"http://127.0.0.1:{port}", customer, count)))
+                finally:
+                    api.terminate()
+                    api.wait(timeout=30)
+    print(f"recipes over HTTP (POST /v1/matches, {count} at concurrency 4): one API process {rates[0]:.2f}/s, "
+          f"two processes {rates[1]:.2f}/s ({rates[1] / rates[0]:.2f}×)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true")
@@ -133,6 +177,7 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"  fsync on every write costs {100 * (1 - baseline / rate):.0f} % of order throughput against everysec"
             )
+    recipes_per_process(8 if arguments.quick else 24)
 
 
 if __name__ == "__main__":

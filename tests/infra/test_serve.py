@@ -28,9 +28,9 @@ def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(data_dir: Path, port: int, **extra_env: str) -> Iterator[str]:
+def serving(data_dir: Path, port: int, *options: str, **extra_env: str) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *options],
         env=_environment(data_dir, **extra_env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -127,3 +127,13 @@ def test_serve_runs_a_webhook_worker_that_notifies_fulfilment(tmp_path: Path) ->
         assert receiver.payloads[f"evt_{order_id}_ready_to_ship"]["data"]["ship_to"] == ADDRESS
     finally:
         receiver.close()
+
+
+def test_serve_with_several_api_processes_shares_one_redis(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "var", free_tcp_port()
+    reading = {"source": "instrument", "instrument": "e2e", "consent": "v1", "lab": {"L": 55, "a": 11, "b": 17}}
+    with serving(data_dir, port, "--processes", "2", "--no-worker") as base:
+        headers = {"Authorization": f"Bearer {_token(data_dir)}"}
+        ids = [httpx.post(f"{base}/v1/measurements/", json=reading, headers=headers).json()["id"] for _ in range(6)]
+        listed = httpx.get(f"{base}/v1/measurements/?limit=10", headers=headers).json()["items"]
+        assert sorted(m["id"] for m in listed) == sorted(ids)
