@@ -37,8 +37,9 @@ def _whole_number(value: Any) -> Any:
 Quantity = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_QUANTITY)]
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length), AfterValidator(_printable)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_printable)]
+AddressLine = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_printable)]
+Carrier = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_printable)]
 
 
 class ShippingAddress(BaseModel):
@@ -46,11 +47,11 @@ class ShippingAddress(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: _text(100)  # type: ignore[valid-type]
-    line1: _text(200)  # type: ignore[valid-type]
-    line2: _text(200) | None = None  # type: ignore[valid-type]
-    city: _text(100)  # type: ignore[valid-type]
-    region: _text(100) | None = None  # type: ignore[valid-type]
+    name: Name
+    line1: AddressLine
+    line2: AddressLine | None = None
+    city: Name
+    region: Name | None = None
     postal_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$")]
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = Field(description="ISO 3166-1 alpha-2")
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")] | None = None
@@ -136,7 +137,7 @@ class FulfilmentEventData(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     order_id: str = Field(min_length=1, max_length=64)
-    carrier: _text(64) | None = None  # type: ignore[valid-type]
+    carrier: Carrier | None = None
     tracking_number: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{4,40}$")] | None = None
 
 
