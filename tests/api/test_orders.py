@@ -11,9 +11,16 @@ from typing import Any
 import pytest
 import redis
 from litestar import Litestar
-from litestar.testing import AsyncTestClient, TestClient
+from litestar.testing import TestClient
+from redis.asyncio import Redis
 
+from api.errors import InvalidTransition
+from api.order_schemas import OrderIn, OrderOut
+from api.order_service import OrderContext, apply_transition, create_order
+from api.order_store import OrderRepository
+from api.sealing import Sealer
 from api.settings import Settings
+from api.store import FormulationRepository
 from api.tokens import Role
 from tests.api.order_helpers import ADDRESS, Auth, make_formulation, order_body, place_order, signed_event, stale
 from tests.api.test_problems import assert_problem
@@ -70,18 +77,27 @@ def test_the_same_key_with_another_body_is_a_conflict_and_changes_nothing(
     assert len(client.get("/v1/orders/", headers=auth(Role.CUSTOMER, "alice")).json()["items"]) == 1
 
 
-def test_concurrent_retries_with_one_key_make_one_order(app: Litestar, auth: Auth, formulation: str) -> None:
-    async def race() -> list[Any]:
-        async with AsyncTestClient(app=app) as async_client:
-            headers = {**auth(Role.CUSTOMER, "alice"), "Idempotency-Key": "same"}
-            requests = [
-                async_client.post("/v1/orders/", json=order_body(formulation), headers=headers) for _ in range(12)
-            ]
-            return list(await asyncio.gather(*requests))
+def _context(settings: Settings, redis_client: Redis) -> OrderContext:
+    sealer = Sealer(*settings.resolved_data_keys())
+    repositories = {"orders": OrderRepository(redis_client), "formulations": FormulationRepository(redis_client)}
+    return OrderContext(redis=redis_client, sealer=sealer, **repositories)
 
-    responses = asyncio.run(race())
-    assert {r.status_code for r in responses} == {201}
-    assert len({r.json()["id"] for r in responses}) == 1
+
+def test_concurrent_retries_with_one_key_make_one_order(settings: Settings, formulation: str) -> None:
+    """Twelve requests with one key at once, interleaving on a pool of Redis connections: one order."""
+
+    async def race() -> list[tuple[OrderOut, bool]]:
+        redis_client = Redis.from_url(str(settings.redis_url))
+        try:
+            context = _context(settings, redis_client)
+            request = OrderIn.model_validate(order_body(formulation))
+            return list(await asyncio.gather(*[create_order(context, "alice", request, "same") for _ in range(12)]))
+        finally:
+            await redis_client.aclose()
+
+    results = asyncio.run(race())
+    assert len({order.id for order, _ in results}) == 1
+    assert sorted(replayed for _, replayed in results) == [False] + [True] * 11
 
 
 def test_missing_idempotency_key_is_refused(client: TestClient[Litestar], auth: Auth, formulation: str) -> None:
@@ -270,17 +286,29 @@ def test_cancel_only_before_production(client: TestClient[Litestar], auth: Auth,
     assert queue["items"] == []
 
 
-def test_racing_lab_requests_move_an_order_once(app: Litestar, client: TestClient[Litestar], auth: Auth,
-                                                formulation: str) -> None:  # fmt: skip
+def test_racing_lab_requests_move_an_order_once(
+    client: TestClient[Litestar], auth: Auth, formulation: str, settings: Settings
+) -> None:
+    """Sixteen `start`s at once on a pool of Redis connections: a read-then-write would let several through."""
     order_id = place_order(client, auth, "alice", formulation).json()["id"]
 
-    async def race() -> list[int]:
-        async with AsyncTestClient(app=app) as async_client:
-            calls = [async_client.post(f"/v1/lab/orders/{order_id}/start", headers=auth(Role.LAB)) for _ in range(16)]
-            return [r.status_code for r in await asyncio.gather(*calls)]
+    async def race() -> list[str]:
+        redis_client = Redis.from_url(str(settings.redis_url))
+        context = _context(settings, redis_client)
 
-    codes = asyncio.run(race())
-    assert sorted(codes) == [200] + [409] * 15
+        async def start() -> str:
+            try:
+                return await apply_transition(context, order_id, "start", actor="lab")
+            except InvalidTransition:
+                return "refused"
+
+        try:
+            return list(await asyncio.gather(*[start() for _ in range(16)]))
+        finally:
+            await redis_client.aclose()
+
+    outcomes = asyncio.run(race())
+    assert sorted(outcomes) == ["moved"] + ["refused"] * 15
     history = client.get(f"/v1/lab/orders/{order_id}", headers=auth(Role.LAB)).json()["history"]
     assert [h["to_status"] for h in history] == ["received", "in_production"]
 

@@ -78,6 +78,10 @@ def test_every_acknowledged_order_survives_sigkill_and_none_is_duplicated(tmp_pa
             finally:
                 finished.set()
                 crasher.join()
+            # The Redis the crash thread started ends with that thread (parent-death signal). Restart it once more
+            # from this thread and read everything back from the append-only file.
+            server.stop()
+            server.start()
             stored, cursor = [], None
             while True:
                 page = await client.get(
