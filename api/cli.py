@@ -1,4 +1,5 @@
-"""The ``tonematch`` command line: ``serve`` and ``token``; later ``measure``, ``card``, ``formulate``, ``catalog``."""
+"""The ``tonematch`` command line: ``serve``, ``worker``, ``token``, ``measure``, ``card``, ``formulate``, ``bases``,
+``catalog`` and ``orders``."""
 
 from __future__ import annotations
 

@@ -185,7 +185,13 @@ class FulfilmentWebhookController(Controller):
     @post(
         "/",
         summary="order.shipped / order.delivered from the fulfilment partner, signed per Standard Webhooks",
-        description="A repeated webhook-id is answered 200 with `already_applied` and changes nothing.",
+        description=(
+            'Body: `{"type": "order.shipped", "timestamp": "<ISO 8601>", "data": {"order_id": "ord_…", '
+            '"carrier": "…", "tracking_number": "…"}}` or `{"type": "order.delivered", "data": '
+            '{"order_id": "ord_…"}}`, signed with the `webhook-id`, `webhook-timestamp` and `webhook-signature` '
+            "headers of the Standard Webhooks spec (verified before the body is read; 5-minute tolerance). A repeated "
+            "webhook-id is answered 200 with `already_applied` and changes nothing."
+        ),
         status_code=200,
     )
     async def receive(
