@@ -189,8 +189,8 @@ class FulfilmentWebhookController(Controller):
             'Body: `{"type": "order.shipped", "timestamp": "<ISO 8601>", "data": {"order_id": "ord_…", '
             '"carrier": "…", "tracking_number": "…"}}` or `{"type": "order.delivered", "data": '
             '{"order_id": "ord_…"}}`, signed with the `webhook-id`, `webhook-timestamp` and `webhook-signature` '
-            "headers of the Standard Webhooks spec (verified before the body is parsed; 5-minute tolerance). A repeated "
-            "webhook-id is answered 200 with `already_applied` and changes nothing."
+            "headers of the Standard Webhooks spec (verified before the body is parsed; 5-minute tolerance). "
+            "A repeated webhook-id is answered 200 with `already_applied` and changes nothing."
         ),
         status_code=200,
     )
