@@ -22,12 +22,12 @@ from typing import Any
 
 from api.order_states import OrderStatus, Transition
 from api.partitions import PARTITIONS, customer_tag, partition_of_id, partition_tag
-from api.scripts import Script, text
+from api.redis_client import as_text as text
 from api.store import measurement_key
 
 ORDER_ID_PREFIX = "ord"
 
-CREATE = Script("""
+CREATE = """
 local existing = redis.call('GET', KEYS[1])
 if existing then
   local sep = string.find(existing, ' ', 1, true)
@@ -42,9 +42,9 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 redis.call('PERSIST', KEYS[6])
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'EX', ARGV[8])
 return {'created', ARGV[2]}
-""")
+"""
 
-TRANSITION = Script("""
+TRANSITION = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', ''} end
 if ARGV[7] ~= '' and redis.call('EXISTS', KEYS[5]) == 1 then return {'duplicate', status} end
@@ -66,21 +66,21 @@ redis.call('RPUSH', KEYS[2], cjson.encode(entry))
 if ARGV[6] ~= '' then redis.call('XADD', KEYS[4], '*', 'event', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('SET', KEYS[5], '1', 'EX', ARGV[7]) end
 return {'moved', status}
-""")
+"""
 
-ANONYMISE = Script("""
+ANONYMISE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HDEL', KEYS[1], 'shipping')
 redis.call('HSET', KEYS[1], 'erased_at', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 return 1
-""")
+"""
 
-RESEAL = Script("""
+RESEAL = """
 if redis.call('HGET', KEYS[1], 'shipping') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'shipping', ARGV[2])
 return 1
-""")
+"""
 
 
 def order_key(partition: int, order_id: str) -> str:
@@ -126,6 +126,10 @@ class TransitionResult:
 class OrderRepository:
     def __init__(self, redis: Any) -> None:
         self._redis = redis
+        # redis-py's scripts run by SHA and load their text on NOSCRIPT, on one server or on a Cluster node.
+        self._create = redis.register_script(CREATE)
+        self._transition = redis.register_script(TRANSITION)
+        self._anonymise = redis.register_script(ANONYMISE)
 
     async def create(
         self,
@@ -157,7 +161,7 @@ class OrderRepository:
             fingerprint, order_id, created_ms, json.dumps(record, separators=(",", ":")), sealed_shipping,
             json.dumps(log_entry, separators=(",", ":")), now_iso, idempotency_seconds,
         ]  # fmt: skip
-        outcome, existing_id = await CREATE(self._redis, keys, args)
+        outcome, existing_id = await self._create(keys=keys, args=args)
         return CreateResult(text(outcome), text(existing_id))
 
     async def get(self, order_id: str) -> StoredOrder | None:
@@ -209,7 +213,7 @@ class OrderRepository:
         ]  # fmt: skip
         for name, value in (fields or {}).items():
             args += [name, value]
-        outcome, previous = await TRANSITION(self._redis, keys, args)
+        outcome, previous = await self._transition(keys=keys, args=args)
         return TransitionResult(text(outcome), text(previous))
 
     async def customer_order_ids(
@@ -245,7 +249,7 @@ class OrderRepository:
         if partition is None:
             return False
         key = order_key(partition, order_id)
-        done = await ANONYMISE(self._redis, [key, f"{key}:log"], [now_iso, json.dumps(log_entry)])
+        done = await self._anonymise(keys=[key, f"{key}:log"], args=[now_iso, json.dumps(log_entry)])
         return bool(done)
 
 
@@ -255,6 +259,7 @@ async def reseal_all(redis: Any, reseal: Callable[[str, str], str]) -> tuple[int
     Every order is in exactly one status set, so those sets list them all without SCAN (which a Cluster would
     need per node). Each change is compare-and-set, so an order changed meanwhile is left as it is.
     """
+    compare_and_set = redis.register_script(RESEAL)
     resealed = seen = 0
     for partition in range(PARTITIONS):
         for status in OrderStatus:
@@ -267,5 +272,5 @@ async def reseal_all(redis: Any, reseal: Callable[[str, str], str]) -> tuple[int
                     continue
                 new = reseal(text(sealed), order_id)
                 if new != text(sealed):
-                    resealed += int(await RESEAL(redis, [key], [text(sealed), new]))
+                    resealed += int(await compare_and_set(keys=[key], args=[text(sealed), new]))
     return resealed, seen

@@ -24,20 +24,20 @@ from typing import Any
 from redis.exceptions import ResponseError
 
 from api.partitions import partition_tag
-from api.scripts import Script, text
+from api.redis_client import as_text as text
 
 GROUP = "delivery"
 STALE_MS = 30_000
 
-SCHEDULE = Script("""
+SCHEDULE = """
 redis.call('HSETNX', KEYS[2], ARGV[3], ARGV[4])
 redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[3])
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 return 1
-""")
+"""
 
-CLAIM = Script("""
+CLAIM = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, id in ipairs(ids) do
@@ -50,16 +50,16 @@ for _, id in ipairs(ids) do
   end
 end
 return out
-""")
+"""
 
-DELIVERED = Script("""
+DELIVERED = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('RPUSH', KEYS[3], ARGV[2])
 return 1
-""")
+"""
 
-FAILED = Script("""
+FAILED = """
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 'gone' end
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[1], ARGV[1])
@@ -70,9 +70,9 @@ end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 'retry'
-""")
+"""
 
-REPLAY = Script("""
+REPLAY = """
 local count = 0
 while true do
   local raw = redis.call('LPOP', KEYS[1])
@@ -84,7 +84,7 @@ while true do
   count = count + 1
 end
 return count
-""")
+"""
 
 
 def _keys(partition: int) -> dict[str, str]:
@@ -119,6 +119,11 @@ class Outbox:
         self._redis = redis
         self.partition = partition
         self.keys = _keys(partition)
+        self._schedule = redis.register_script(SCHEDULE)
+        self._claim = redis.register_script(CLAIM)
+        self._delivered = redis.register_script(DELIVERED)
+        self._failed = redis.register_script(FAILED)
+        self._replay = redis.register_script(REPLAY)
 
     async def ensure_group(self) -> None:
         try:
@@ -141,30 +146,30 @@ class Outbox:
             raw = {text(k): v for k, v in fields.items()}["event"]
             event = OutboxEvent.from_json(raw)
             args = [GROUP, text(entry_id), event.id, event.to_json(), now_ms]
-            await SCHEDULE(self._redis, [stream, self.keys["events"], self.keys["due"]], args)
+            await self._schedule(keys=[stream, self.keys["events"], self.keys["due"]], args=args)
         return len(entries)
 
     async def claim_due(self, now_ms: int, lease_ms: int, limit: int) -> list[OutboxEvent]:
-        raws = await CLAIM(self._redis, [self.keys["due"], self.keys["events"]], [now_ms, now_ms + lease_ms, limit])
+        raws = await self._claim(keys=[self.keys["due"], self.keys["events"]], args=[now_ms, now_ms + lease_ms, limit])
         return [OutboxEvent.from_json(raw) for raw in raws]
 
     async def delivered(self, event: OutboxEvent, order_log_key: str, log_entry: dict[str, Any]) -> None:
         keys = [self.keys["due"], self.keys["events"], order_log_key]
-        await DELIVERED(self._redis, keys, [event.id, json.dumps(log_entry, separators=(",", ":"))])
+        await self._delivered(keys=keys, args=[event.id, json.dumps(log_entry, separators=(",", ":"))])
 
     async def failed(self, event: OutboxEvent, error: str, next_attempt_ms: int | None) -> str:
         """Count the failed attempt: retry at ``next_attempt_ms``, or (None) move it to the dead-letter list."""
         updated = OutboxEvent(event.id, event.type, event.order_id, event.created_at, event.attempts + 1, error[:500])
         keys = [self.keys["due"], self.keys["events"], self.keys["dead"]]
         args = [event.id, updated.to_json(), "" if next_attempt_ms is None else next_attempt_ms]
-        return text(await FAILED(self._redis, keys, args))
+        return text(await self._failed(keys=keys, args=args))
 
     async def dead_letters(self) -> list[OutboxEvent]:
         return [OutboxEvent.from_json(raw) for raw in await self._redis.lrange(self.keys["dead"], 0, -1)]
 
     async def replay_dead_letters(self, now_ms: int) -> int:
         keys = [self.keys["dead"], self.keys["events"], self.keys["due"]]
-        return int(await REPLAY(self._redis, keys, [now_ms]))
+        return int(await self._replay(keys=keys, args=[now_ms]))
 
     async def pending(self) -> int:
         """Events not yet delivered: in the stream or scheduled."""

@@ -29,3 +29,8 @@ def connect(settings: Settings) -> RedisClient:
     if settings.redis_cluster:
         return RedisCluster.from_url(settings.redis_url, **options)
     return Redis.from_url(settings.redis_url, health_check_interval=30, **options)
+
+
+def as_text(value: Any) -> str:
+    """A reply of a client without ``decode_responses``, as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
