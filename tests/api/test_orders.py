@@ -105,6 +105,23 @@ def test_missing_idempotency_key_is_refused(client: TestClient[Litestar], auth: 
     assert_problem(response, 400, "idempotency_key_required")
 
 
+@pytest.mark.parametrize("key", ["has space", "x" * 256, "tab\there"])
+def test_malformed_idempotency_keys_are_refused_and_change_nothing(
+    client: TestClient[Litestar], auth: Auth, formulation: str, redis_url: str, key: str
+) -> None:
+    before = _keys(redis_url)
+    headers = {**auth(Role.CUSTOMER, "alice"), "Idempotency-Key": key}
+    response = client.post("/v1/orders/", json=order_body(formulation), headers=headers)
+    assert_problem(response, 400, "invalid_request")
+    assert _keys(redis_url) == before
+
+
+def test_an_oversized_webhook_body_is_refused(client: TestClient[Litestar], settings: Settings) -> None:
+    body = b'{"type": "order.delivered", "data": {"order_id": "' + b"x" * settings.max_json_body_bytes + b'"}}'
+    response = client.post("/v1/webhooks/fulfilment/", content=body, headers={"content-type": "application/json"})
+    assert_problem(response, 413, "body_too_large")
+
+
 LONG = "x" * 201
 
 

@@ -70,6 +70,9 @@ def test_erasure_deletes_measurements_and_formulations_and_keeps_orders_without_
     assert all(not raw.hexists(k, "shipping") for k in raw.scan_iter(match="*:ord:*") if raw.type(k) == b"hash"
                and b"alice" in (raw.hget(k, "record") or b""))  # fmt: skip
     raw.close()
+    # An erased order has no address to reuse: a reorder must give one.
+    reorder = client.post(f"/v1/orders/{delivered}/reorder", json={}, headers={**alice, "Idempotency-Key": "again"})
+    assert_problem(reorder, 400, "invalid_request")
     # Bob's data is untouched.
     assert client.get(f"/v1/formulations/{bob_formulation}", headers=auth(Role.CUSTOMER, "bob")).status_code == 200
 
