@@ -2,53 +2,44 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import anyio
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from api.auth import bearer_auth_middleware, check_every_route_declares_access
-from api.content_types import declared_content_type_guard
-from api.deps import provide_principal, provide_redis, provide_settings
-from api.formulation_service import ShadeCache
-from api.formulations import FormulationController, LabFormulationController, MatchController
-from api.health import HealthController
-from api.measurements import MeasurementController
-from api.orders import (
-    AdminWebhookController,
-    FulfilmentWebhookController,
-    LabOrderController,
-    MeController,
-    OrderController,
-)
-from api.problems import EXCEPTION_HANDLERS
-from api.redis_client import connect
-from api.sealing import Sealer
+from api.deps import DEPENDENCIES, Keys, build_services, resolve_keys
+from api.formulations.controllers import FormulationController, LabFormulationController, MatchController
+from api.fulfilment.controllers import AdminWebhookController, FulfilmentWebhookController
+from api.measurements.controllers import MeasurementController
+from api.orders.controllers import LabOrderController, OrderController, ReorderAdviceController
+from api.privacy.controllers import MeController
 from api.settings import Settings, get_settings
+from api.storage import Storage
+from api.web.auth import bearer_auth_middleware, check_every_route_declares_access
+from api.web.content_types import declared_content_type_guard
+from api.web.health import HealthController
+from api.web.problems import EXCEPTION_HANDLERS
 
 OPENAPI_PATH = "/schema"
 API_VERSION = "0.1.0"
 
 
-def _redis_lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def _services_lifespan(settings: Settings, keys: Keys) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Open storage and build every service at start-up; close storage at shutdown."""
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        client = connect(settings)
-        app.state.redis = client
-        app.state.measurement_limiter = anyio.CapacityLimiter(settings.measurement_workers)
-        app.state.shade_cache = ShadeCache()
+        storage = Storage.open(settings)
+        app.state.services = build_services(settings, storage, keys)
         try:
             yield
         finally:
-            await client.aclose()
+            await storage.aclose()
 
     return lifespan
 
@@ -57,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (default: the environment)."""
     settings = settings or get_settings()
     logging.getLogger("tonematch").setLevel(settings.log_level.upper())
-    secret = settings.resolved_secret_key()
+    keys = resolve_keys(settings)
     openapi = OpenAPIConfig(
         title="tonematch",
         version=API_VERSION,
@@ -84,29 +75,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LabFormulationController,
             OrderController,
             LabOrderController,
+            ReorderAdviceController,
             FulfilmentWebhookController,
             AdminWebhookController,
             MeController,
         ],
-        lifespan=[_redis_lifespan(settings)],
-        dependencies={
-            "redis": Provide(provide_redis, sync_to_thread=False),
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "principal": Provide(provide_principal, sync_to_thread=False),
-        },
-        middleware=[bearer_auth_middleware(secret=secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH)],
+        lifespan=[_services_lifespan(settings, keys)],
+        dependencies=DEPENDENCIES,
+        middleware=[
+            bearer_auth_middleware(secret=keys.token_secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH)
+        ],
         guards=[declared_content_type_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
-        state=State(
-            {
-                "settings": settings,
-                "sealer": Sealer(*settings.resolved_data_keys()),
-                "fingerprint_key": hashlib.sha256(b"tonematch idempotency\0" + secret.encode()).digest(),
-                "inbound_webhook_secret": settings.resolved_webhook_secret(inbound=True),
-            }
-        ),
+        state=State({"settings": settings}),
         debug=False,
     )
     check_every_route_declares_access(app, public_prefix=OPENAPI_PATH)

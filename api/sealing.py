@@ -53,6 +53,11 @@ class Sealer:
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self.current = current
 
+    @classmethod
+    def from_encoded(cls, keys: dict[str, str], current: str) -> Sealer:
+        """A sealer from base64url keys by id, as the settings hold them."""
+        return cls({key_id: decode_key(value) for key_id, value in keys.items()}, current)
+
     def seal(self, plaintext: bytes, context: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[self.current].encrypt(nonce, plaintext, context.encode())

@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.sealing import decode_key, new_key
+from api.dev_keys import MIN_SECRET_BYTES, development_secret
 
-MIN_SECRET_BYTES = 32  # HS256 keys shorter than the hash output weaken the signature (RFC 7518 §3.2)
+DATA_KEY_BYTES = 32  # AES-256
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
 DATA_KEY_FILE_NAME = "data.key"
 
@@ -106,14 +106,17 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return self._development_secret("TONEMATCH_SECRET_KEY", SECRET_FILE_NAME, lambda: secrets.token_urlsafe(48))
 
-    def resolved_data_keys(self) -> tuple[dict[str, bytes], str]:
-        """The data keys and the current key id: configured, else (outside production) one kept in data_dir."""
+    def resolved_data_keys(self) -> tuple[dict[str, str], str]:
+        """The data keys (base64url) and the current key id: configured, else (outside production) a development
+        key kept in data_dir. ``api.sealing`` decodes and checks them."""
         if self.data_keys is not None:
-            keys = {key_id: decode_key(value.get_secret_value()) for key_id, value in self.data_keys.items()}
+            keys = {key_id: value.get_secret_value() for key_id, value in self.data_keys.items()}
             current = self.data_key_id or (sorted(keys)[-1] if keys else "")
             return keys, current
-        key = self._development_secret("TONEMATCH_DATA_KEYS", DATA_KEY_FILE_NAME, new_key)
-        return {"dev": decode_key(key)}, "dev"
+        key = self._development_secret(
+            "TONEMATCH_DATA_KEYS", DATA_KEY_FILE_NAME, lambda: secrets.token_urlsafe(DATA_KEY_BYTES)
+        )
+        return {"dev": key}, "dev"
 
     def resolved_webhook_secret(self, inbound: bool) -> str:
         """Standard Webhooks secret for outbound signing or inbound verification (development: kept in data_dir)."""
@@ -125,29 +128,8 @@ class Settings(BaseSettings):
         return self._development_secret(name, file_name, lambda: "whsec_" + base64.b64encode(os.urandom(32)).decode())
 
     def _development_secret(self, variable: str, file_name: str, make: Callable[[], str]) -> str:
-        if self.environment == "production":
-            raise RuntimeError(f"{variable} must be set in production")
-        path = self.data_dir / file_name
-        if not path.exists():
-            # Written whole to a private temporary file, then linked into place: the key file either does not
-            # exist or is complete, and of two processes racing, the first link wins and both use its key.
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{file_name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(make())
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                pass
-            finally:
-                temporary.unlink()
-        key = path.read_text().strip()
-        if len(key.encode()) < MIN_SECRET_BYTES:
-            raise RuntimeError(
-                f"{path} holds no usable key (under {MIN_SECRET_BYTES} bytes): delete it to make a new one"
-            )
-        return key
+        production = self.environment == "production"
+        return development_secret(self.data_dir, file_name, make, production=production, variable=variable)
 
 
 @lru_cache(maxsize=1)

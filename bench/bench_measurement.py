@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from bench.datasets import GRID_NM, cameras, illuminant, shared_data, skin_set
-from color.calibrate import XYZ_to_Lab_D65, delta_E00
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.decode import decode_photo
 from color.errors import PhotoError
 from color.measure import find_card, measure_photo

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from catalog.bases import BaseLibrary
+from color.colorimetry import OBSERVER_2
 from color.kubelka_munk import (
     mixture_KS,
     reflectance_infinite,
@@ -24,7 +25,6 @@ from color.kubelka_munk import (
 )
 from color.spectral import reflectance_to_XYZ
 
-OBSERVER = "CIE 1931 2 Degree Standard Observer"
 # The lights a foundation is judged under besides daylight: incandescent (A) and shop lighting, a
 # tri-band fluorescent (FL11) and a white LED (LED-B3).
 CHECK_ILLUMINANTS = ("A", "FL11", "LED-B3")
@@ -32,7 +32,7 @@ CHECK_ILLUMINANTS = ("A", "FL11", "LED-B3")
 
 @cache
 def illuminant_white_xy(name: str) -> NDArray[np.float64]:
-    white: NDArray[np.float64] = np.asarray(colour.CCS_ILLUMINANTS[OBSERVER][name], dtype=np.float64)
+    white: NDArray[np.float64] = np.asarray(colour.CCS_ILLUMINANTS[OBSERVER_2][name], dtype=np.float64)
     return white
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
 
 from catalog.appearance import Lab_under, film_reflectance
 from catalog.bases import BaseLibrary
+from color.colorimetry import delta_E00_between
 
 TOLERANCE_DE00 = 1.0  # a batch this close to its intended masstone passes QC
 MAX_ADDITION_SHARE = 0.1  # additions up to 10 % of the batch mass, beyond that remake it
@@ -35,7 +35,8 @@ class Correction:
     within_tolerance_after: bool
 
 
-def _masstone_Lab(library: BaseLibrary, grams: NDArray[np.float64], total_g: float) -> NDArray[np.float64]:
+def masstone_Lab(library: BaseLibrary, grams: NDArray[np.float64], total_g: float) -> NDArray[np.float64]:
+    """CIELAB (D65, 2°) of an opaque drawdown of a batch holding ``grams`` of each base in ``total_g``."""
     reflectance = film_reflectance(library, grams / total_g, "full", None)
     return Lab_under(library.wavelengths_nm, reflectance)
 
@@ -52,9 +53,9 @@ def correct_batch(
     """Additions (grams per base) for a batch of ``batch_g`` made with ``grams`` that measured ``measured_Lab``."""
     base_grams = np.asarray(grams, dtype=np.float64)
     measured = np.asarray(measured_Lab, dtype=np.float64)
-    intended = _masstone_Lab(library, base_grams, batch_g)
+    intended = masstone_Lab(library, base_grams, batch_g)
     offset = measured - intended  # what the model misses for this batch
-    before = float(colour.delta_E(measured, intended, method="CIE 2000"))
+    before = delta_E00_between(measured, intended)
     zero = np.zeros_like(base_grams)
     if before <= tolerance_dE00:
         return Correction(measured, intended, before, zero, before, True, True)
@@ -63,11 +64,11 @@ def correct_batch(
     upper = np.minimum(room, limit)
 
     def residuals(additions: NDArray[np.float64]) -> NDArray[np.float64]:
-        new = _masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
+        new = masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
         return np.concatenate([new - intended, [np.sqrt(ADDITION_PENALTY) * additions.sum()]])
 
     solution = least_squares(residuals, np.minimum(upper, 0.01), bounds=(zero, np.maximum(upper, 1e-12)))
     additions = np.round(solution.x / resolution_g) * resolution_g
-    after_Lab = _masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
-    after = float(colour.delta_E(after_Lab, intended, method="CIE 2000"))
+    after_Lab = masstone_Lab(library, base_grams + additions, batch_g + additions.sum()) + offset
+    after = delta_E00_between(after_Lab, intended)
     return Correction(measured, intended, before, additions, after, False, after <= tolerance_dE00)

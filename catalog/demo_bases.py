@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from catalog.bases import BaseLibrary
-from color.pigments import WAVELENGTHS_NM, _band, _edge, demo_colourant_KS, demo_pigment_KS
+from color.colorimetry import WAVELENGTHS_NM
+from color.pigments import absorption_band, absorption_edge, demo_colourant_KS, demo_pigment_KS
 
 VERSION = "demo-2026.3"
 BASE_NAMES = ("white", "yellow", "red", "black", "carmine", "blue", "violet", "violet_dye")
@@ -56,14 +57,19 @@ def cosmetic_grade_iron_oxides_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.fl
     bench/bench_formulation.py).
     """
     blue_tail = 3.0 * (560.0 / w) ** 6
-    K = np.stack([0.3 + 28.0 * _edge(w, 490.0, 35.0) + blue_tail, 0.3 + 45.0 * _edge(w, 585.0, 30.0) + blue_tail])
+    K = np.stack(
+        [
+            0.3 + 28.0 * absorption_edge(w, 490.0, 35.0) + blue_tail,
+            0.3 + 45.0 * absorption_edge(w, 585.0, 30.0) + blue_tail,
+        ]
+    )
     S = np.stack([1.0 * (560.0 / w) ** 0.5, 1.4 * (560.0 / w)])
     return K, S
 
 
 def manganese_violet_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Manganese violet (CI 77742): one broad band near 545 nm, between carmine's and ultramarine's."""
-    return (0.1 + 12.0 * _band(w, 545.0, 35.0))[None], (1.0 * (560.0 / w))[None]
+    return (0.1 + 12.0 * absorption_band(w, 545.0, 35.0))[None], (1.0 * (560.0 / w))[None]
 
 
 def anthraquinone_violet_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -72,7 +78,7 @@ def anthraquinone_violet_KS(w: NDArray[np.float64]) -> tuple[NDArray[np.float64]
     1-Hydroxy-4-arylamino-anthraquinones absorb across about 550-610 nm; dissolved in the oil phase or laked,
     the dye scatters little.
     """
-    return (0.1 + 12.0 * _band(w, 580.0, 20.0))[None], (1.0 * (560.0 / w))[None]
+    return (0.1 + 12.0 * absorption_band(w, 580.0, 20.0))[None], (1.0 * (560.0 / w))[None]
 
 
 def demo_library() -> BaseLibrary:

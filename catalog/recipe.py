@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import least_squares
@@ -23,6 +22,7 @@ from scipy.optimize import least_squares
 from catalog.appearance import CHECK_ILLUMINANTS, Lab_under, film_reflectance
 from catalog.bases import COVERAGES, BaseLibrary
 from catalog.skin_spectrum import skin_reflectance_from_Lab
+from color.colorimetry import delta_E00_between
 
 METAMERISM_WEIGHT = 0.3
 MASSTONE_WEIGHT = 0.1
@@ -56,10 +56,6 @@ class Recipe:
         return result
 
 
-def _delta_E(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
-    return float(colour.delta_E(a, b, method="CIE 2000"))
-
-
 class _Objective:
     """The colour error of a recipe for one skin, with everything that does not depend on the recipe cached."""
 
@@ -73,11 +69,12 @@ class _Objective:
     def parts(self, fractions: NDArray[np.float64]) -> tuple[float, dict[str, float], float]:
         wavelengths = self.library.wavelengths_nm
         on_skin = film_reflectance(self.library, fractions, self.coverage, self.skin)
-        daylight = _delta_E(Lab_under(wavelengths, on_skin), self.target)
+        daylight = delta_E00_between(Lab_under(wavelengths, on_skin), self.target)
         metamerism = {
-            name: _delta_E(Lab_under(wavelengths, on_skin, name), self.skin_under[name]) for name in CHECK_ILLUMINANTS
+            name: delta_E00_between(Lab_under(wavelengths, on_skin, name), self.skin_under[name])
+            for name in CHECK_ILLUMINANTS
         }
-        masstone = _delta_E(
+        masstone = delta_E00_between(
             Lab_under(wavelengths, film_reflectance(self.library, fractions, self.coverage, None)), self.target
         )
         return daylight, metamerism, masstone
@@ -144,6 +141,18 @@ def optimise_fractions(library: BaseLibrary, objective: _Objective, load: float)
             best = (value, fractions)
     assert best is not None  # noqa: S101 - there is always at least one start
     return best[1]
+
+
+def grams_for_batch(fractions: ArrayLike, size_g: float, resolution_g: float) -> tuple[NDArray[np.float64], float]:
+    """Grams per base for a batch of ``size_g`` (the rest is the clear vehicle) from the recipe's mass fractions.
+
+    The bases' total is rounded to whole dispenser steps once and shared out by largest remainders, so the
+    lines add up exactly; returns the grams per base and the vehicle's grams.
+    """
+    fractions = np.asarray(fractions, dtype=np.float64)
+    steps = largest_remainder_steps(fractions, round(float(fractions.sum()) * size_g / resolution_g))
+    grams = np.asarray(steps * resolution_g, dtype=np.float64)
+    return grams, round(size_g - float(grams.sum()), 6)
 
 
 def largest_remainder_steps(

@@ -19,7 +19,7 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from color.card import D65_xy
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 
 COLOUR_SPACES = ("CIELAB D65", "sRGB")
 HEX_PATTERN = re.compile(r"^#?[0-9A-Fa-f]{6}$")
@@ -95,7 +95,7 @@ def parse_catalogue(data: str, file_format: str) -> list[Shade]:
     values = np.array([v for _, v in colours], dtype=np.float64)
     is_sRGB = np.array([space == "sRGB" for space, _ in colours])
     if is_sRGB.any():  # one vectorised conversion for every sRGB row (IEC 61966-2-1, D65)
-        values[is_sRGB] = colour.XYZ_to_Lab(colour.sRGB_to_XYZ(values[is_sRGB]), D65_xy)
+        values[is_sRGB] = XYZ_to_Lab_D65(colour.sRGB_to_XYZ(values[is_sRGB]))
     shades = []
     for line, row in enumerate(rows, start=first_line):
         space, Lab = colours[line - first_line][0], tuple(float(v) for v in values[line - first_line])
@@ -134,7 +134,7 @@ class ShadeIndex:
         if not self.shades:
             return []
         target = np.broadcast_to(np.asarray(Lab, dtype=np.float64), self.Lab.shape)
-        distances = np.asarray(colour.delta_E(self.Lab, target, method="CIE 2000"), dtype=np.float64)
+        distances = delta_E00(self.Lab, target)
         count = min(count, len(self.shades))
         best = np.argpartition(distances, count - 1)[:count]
         best = best[np.argsort(distances[best])]

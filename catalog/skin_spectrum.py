@@ -21,9 +21,8 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from color.card import D65_xy
+from color.colorimetry import WAVELENGTHS_NM, D65_xy
 from color.packaged_data import load_virtual_skin
-from color.pigments import WAVELENGTHS_NM
 from color.spectral import reflectance_to_XYZ
 
 N_COMPONENTS = 3

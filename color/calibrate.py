@@ -1,9 +1,7 @@
 """Colorimetric calibration of a photo from the card's patches: linear camera response, then colour correction.
 
-1. Tone curve. Phones apply one tone curve to all channels after white balance and their colour matrix.
-   We take the sRGB decoding as a first guess and correct it with a curve shared by the three channels,
-   log v = a·log s + b·(log s)² − log g_c, fitted on the neutral patches against their reference Y; the
-   per-channel gains g_c absorb the residual white balance.
+1. Tone curve (``color.tone_curve``): the camera's linear response from the neutral patches, after the
+   photo's checks (``color.quality``).
 2. Colour correction from linear camera RGB to the card's reference CIE XYZ under D65, through
    colour-science's expansions: a 3×3 matrix, a 3×3 with offset (flare), and the root-polynomial of
    Finlayson et al. (2015). Each is fitted by weighted least squares: rows scaled by Y^(-2/3) so that errors
@@ -30,98 +28,53 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import colour
 import numpy as np
 from colour.characterisation import matrix_augmented_Cheung2004, polynomial_expansion_Finlayson2015
 from numpy.typing import NDArray
 
-from color.card import D65_xy, PatchKind, ReferenceCard
-from color.errors import RetakeNeeded
+from color.card import PatchKind, ReferenceCard
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.packaged_data import VirtualSkin, load_spectral_basis
+from color.quality import as_shot_white_xy, check_calibration_consistency, check_photo, check_white_balance_gains
 from color.sampling import PatchSamples, sRGB_decoding_LUT
 from color.spectral_response import estimate_spectral_response
+from color.tone_curve import ToneModel, fit_tone_model
 
 Expansion = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
-def _linear_3x3(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+def expand_3x3(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Terms of a 3×3 matrix correction: R, G, B (Cheung et al. 2004)."""
     return np.asarray(matrix_augmented_Cheung2004(RGB, terms=3), dtype=np.float64)
 
 
-def _linear_3x3_offset(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+def expand_3x3_offset(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Terms of a 3×3 matrix with an offset for flare: R, G, B, 1 (Cheung et al. 2004)."""
     return np.asarray(matrix_augmented_Cheung2004(RGB, terms=4), dtype=np.float64)
 
 
-def _root_polynomial_2(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+def expand_root_polynomial_2(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Terms of the degree-2 root-polynomial correction: R, G, B, √RG, √GB, √RB (Finlayson et al. 2015)."""
     return np.asarray(
         polynomial_expansion_Finlayson2015(RGB, degree=2, root_polynomial_expansion=True), dtype=np.float64
     )
 
 
 CORRECTION_METHODS: dict[str, Expansion] = {
-    "matrix_3x3_Cheung2004": _linear_3x3,
-    "matrix_3x3_offset_Cheung2004": _linear_3x3_offset,
-    "root_polynomial_2_Finlayson2015": _root_polynomial_2,
+    "matrix_3x3_Cheung2004": expand_3x3,
+    "matrix_3x3_offset_Cheung2004": expand_3x3_offset,
+    "root_polynomial_2_Finlayson2015": expand_root_polynomial_2,
 }
 
 KIND_WEIGHTS = {PatchKind.SKIN: 1.0, PatchKind.NEUTRAL: 0.5, PatchKind.CHROMATIC: 0.25}
 FOCUS_RADIUS_DE00 = 12.0  # patches within about this CIEDE2000 of the skin get up to FOCUS_BOOST times more weight
 FOCUS_BOOST = 3.0
 Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
-MIN_NEUTRALS_FOR_TONE = 4
 # Total weight of the virtual skin patches relative to the card's: measured in the idealised setting of
 # bench/bench_measurement.py, 10 to 30 times gives the lowest error on held-out skin; beyond, the card's
 # own fit (and so the estimated spectral response) stops mattering enough.
 VIRTUAL_SKIN_WEIGHT = 20.0
 DEFAULT_METHOD = "root_polynomial_2_Finlayson2015"  # best on held-out skin in that setting
-# The photo's self-consistency: median leave-one-out ΔE00 of a card-only 3×3 fit. Noise, glare, a bent
-# card or a local tone mapping raise it; beyond this the photo is not trusted.
-POOR_FIT_LOO_DE00 = 3.0
-MAX_GAIN_RATIO = 6.0  # channel gains this far apart mean light of one strong colour (or a broken AWB)
-MAX_AS_SHOT_WHITE_CHROMA = 30.0  # C*ab of the white patch as the phone rendered it
-
-
-@dataclass(frozen=True, slots=True)
-class ToneModel:
-    """Linear light from sRGB-decoded values: exp(a·ln s + b·(ln s)²) / g_c."""
-
-    a: float
-    b: float
-    gains: NDArray[np.float64]  # (3,)
-
-    def apply(self, RGB_decoded: NDArray[np.float64]) -> NDArray[np.float64]:
-        log_s = np.log(np.clip(RGB_decoded, 1e-6, None))
-        linear: NDArray[np.float64] = np.exp(self.a * log_s + self.b * log_s * log_s) / self.gains
-        return linear
-
-
-def fit_tone_model(RGB_decoded: NDArray[np.float64], Y: NDArray[np.float64], usable: NDArray[np.bool_]) -> ToneModel:
-    """Least squares for (a, b, ln g_R, ln g_G, ln g_B) over the usable neutral patches (see module doc)."""
-    RGB = RGB_decoded[usable]
-    log_s = np.log(np.clip(RGB, 1e-6, None))  # (n, 3)
-    log_Y = np.log(Y[usable])
-    n = len(RGB)
-    rows, targets = [], []
-    for channel in range(3):
-        design = np.zeros((n, 5))
-        design[:, 0] = log_s[:, channel]
-        design[:, 1] = log_s[:, channel] ** 2
-        design[:, 2 + channel] = -1.0
-        rows.append(design)
-        targets.append(log_Y)
-    A, y = np.vstack(rows), np.concatenate(targets)
-    solution, *_ = np.linalg.lstsq(A, y, rcond=None)
-    a, b = float(solution[0]), float(solution[1])
-    # The curve must rise over the range it is used on; a bend that folds back is an over-fit: go linear.
-    log_range = np.array([log_s.min() - 1.0, 0.0])
-    if a <= 0 or np.any(a + 2 * b * log_range <= 0):
-        A_linear = np.delete(A, 1, axis=1)
-        solution_linear, *_ = np.linalg.lstsq(A_linear, y, rcond=None)
-        a, b = float(solution_linear[0]), 0.0
-        log_gains = np.asarray(solution_linear[1:], dtype=np.float64)
-    else:
-        log_gains = np.asarray(solution[2:], dtype=np.float64)
-    return ToneModel(a=a, b=b, gains=np.exp(np.asarray(log_gains, dtype=np.float64)))
 
 
 def _row_scale(XYZ: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -137,14 +90,6 @@ def fit_correction_matrix(
     row = np.sqrt(weights) * _row_scale(XYZ)
     solution, *_ = np.linalg.lstsq(terms * row[:, None], XYZ * row[:, None], rcond=None)
     return np.asarray(solution.T, dtype=np.float64)
-
-
-def XYZ_to_Lab_D65(XYZ: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
-
-
-def delta_E00(Lab_1: NDArray[np.float64], Lab_2: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(colour.delta_E(Lab_1, Lab_2, method="CIE 2000"), dtype=np.float64)
 
 
 def leave_one_out_XYZ(
@@ -253,74 +198,6 @@ def focus_weights_near(card: ReferenceCard, Lab: NDArray[np.float64] | None) -> 
     return _focus_weights(card.Lab_D65, Lab)
 
 
-def _usable_patches(samples: PatchSamples) -> tuple[NDArray[np.bool_], dict[str, str]]:
-    rejected: dict[str, str] = {}
-    usable = np.ones(len(samples.RGB_linear), dtype=bool)
-    for reason, flags in (("clipped", samples.clipped), ("crushed", samples.crushed), ("glare", samples.glare)):
-        usable &= ~flags
-        for index in np.flatnonzero(flags):
-            rejected.setdefault(str(index), reason)
-    return usable, rejected
-
-
-def _as_shot_white_xy(card: ReferenceCard, samples: PatchSamples) -> NDArray[np.float64]:
-    """Chromaticity of the whitest patch as the phone rendered it, read as sRGB (its D65 white = no cast)."""
-    white = int(np.argmax(card.XYZ_D65[:, 1]))
-    XYZ = colour.RGB_to_XYZ(samples.RGB_linear[white], colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
-    return np.asarray(colour.XYZ_to_xy(XYZ), dtype=np.float64)
-
-
-COLOURED_LIGHT_HINT = "Take the photo in daylight or under ordinary white room light, not coloured or party lights."
-
-
-def check_photo(
-    card: ReferenceCard, samples: PatchSamples
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[str, str]]:
-    """Usable patches, usable neutrals, and why others were left out; ``RetakeNeeded`` for a bad photo."""
-    usable, rejected_by_index = _usable_patches(samples)
-    names = [p.name for p in card.layout.patches]
-    rejected = {names[int(i)]: reason for i, reason in rejected_by_index.items()}
-    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
-    neutral_usable = np.zeros(len(usable), dtype=bool)
-    neutral_usable[neutral] = True
-    neutral_usable &= usable
-    glare_count = int(np.sum(samples.glare))
-    if glare_count >= 3 or (np.any(samples.glare[neutral]) and neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE):
-        raise RetakeNeeded(
-            "glare_on_card",
-            f"Light reflects off the card ({glare_count} patches show a highlight).",
-            hint="Tilt the card slightly away from the light so it does not shine, and avoid direct flash.",
-        )
-    white = int(np.argmax(card.XYZ_D65[:, 1]))
-    if samples.clipped[white] and np.sum(samples.clipped[neutral]) >= 2:
-        raise RetakeNeeded(
-            "overexposed",
-            "The card's light patches are saturated (pure white in the photo).",
-            hint="Move out of direct sunlight or away from the lamp; do not use the flash.",
-        )
-    if samples.RGB_code[white].max() < 0.25:
-        raise RetakeNeeded(
-            "too_dark",
-            "The photo is too dark to measure colour.",
-            hint="Take the photo in a brighter room, facing the light (a window is best).",
-        )
-    if neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE:
-        raise RetakeNeeded(
-            "clipped_or_dark",
-            "Too few of the card's grey patches are readable (clipped or crushed).",
-            hint="Use even, moderate light: no direct sun, no flash, not in the dark.",
-        )
-    as_shot_white = _as_shot_white_xy(card, samples)
-    white_Lab = colour.XYZ_to_Lab(colour.xy_to_XYZ(as_shot_white), D65_xy)
-    if float(np.hypot(white_Lab[1], white_Lab[2])) > MAX_AS_SHOT_WHITE_CHROMA:
-        raise RetakeNeeded(
-            "strongly_coloured_light",
-            "The photo has a strong colour cast that the phone did not correct.",
-            hint=COLOURED_LIGHT_HINT,
-        )
-    return usable, neutral_usable, rejected
-
-
 @dataclass(frozen=True)
 class PreparedPhoto:
     """What every fit on one photo shares: usable patches, tone model, linear values, virtual skin responses."""
@@ -341,12 +218,7 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
         raise ValueError("the skin prior and the card must share one wavelength grid")
     usable, neutral_usable, rejected = check_photo(card, samples)
     tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
-    if tone.gains.max() / tone.gains.min() > MAX_GAIN_RATIO:
-        raise RetakeNeeded(
-            "strongly_coloured_light",
-            "The light is of one strong colour, so skin colour cannot be recovered reliably.",
-            hint=COLOURED_LIGHT_HINT,
-        )
+    check_white_balance_gains(tone.gains)
     linear = tone.apply(samples.RGB_linear)
     # Virtual skin: responses predicted through the spectral response the card reveals.
     response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
@@ -358,7 +230,7 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
         tone=tone,
         linear=linear,
         virtual_RGB=prior.reflectance @ response.T,
-        as_shot_white_xy=_as_shot_white_xy(card, samples),
+        as_shot_white_xy=as_shot_white_xy(card, samples),
     )
 
 
@@ -396,7 +268,7 @@ def fit(
         predicted += [held_out, terms @ matrix.T]  # leave-one-out on the card; in-sample on card and virtual skin
         references += [card.Lab_D65, card.Lab_D65, prior.Lab_D65]
     if leave_one_out:
-        predicted.append(leave_one_out_XYZ(_linear_3x3(linear), card.XYZ_D65, card_weights, n_card))
+        predicted.append(leave_one_out_XYZ(expand_3x3(linear), card.XYZ_D65, card_weights, n_card))
         references.append(card.Lab_D65)
     errors = delta_E00(XYZ_to_Lab_D65(np.vstack(predicted)), np.vstack(references))
     per_method = 2 * n_card + n_virtual
@@ -427,13 +299,8 @@ def fit(
         as_shot_white_xy=prepared.as_shot_white_xy,
         rejected=prepared.rejected,
     )
-    consistency = calibration.photo_consistency_dE00()
-    if leave_one_out and consistency > POOR_FIT_LOO_DE00:
-        raise RetakeNeeded(
-            "poor_calibration_fit",
-            f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {consistency:.1f}).",
-            hint="Use even white light on both the card and your face, and keep the card flat and in focus.",
-        )
+    if leave_one_out:
+        check_calibration_consistency(calibration.photo_consistency_dE00())
     return calibration
 
 

@@ -11,15 +11,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
-import colour
 import numpy as np
 from numpy.typing import NDArray
 
+from color.colorimetry import XYZ_to_Lab_D65
 from color.spectral import reflectance_to_XYZ
-
-D65_xy: NDArray[np.float64] = np.asarray(
-    colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"], dtype=np.float64
-)
 
 
 class PatchKind(StrEnum):
@@ -98,6 +94,6 @@ class ReferenceCard:
     @cached_property
     def Lab_D65(self) -> NDArray[np.float64]:
         """Reference CIELAB, D65 white, CIE 1931 2°, shape (n_patches, 3)."""
-        Lab: NDArray[np.float64] = np.asarray(colour.XYZ_to_Lab(self.XYZ_D65, D65_xy), dtype=np.float64)
+        Lab = XYZ_to_Lab_D65(self.XYZ_D65)
         Lab.flags.writeable = False
         return Lab

@@ -24,9 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from color.card import D65_xy
+from color.colorimetry import WAVELENGTHS_NM, XYZ_to_Lab_D65
 from color.kubelka_munk import mixture_KS, reflectance_infinite, saunderson_to_measured
-from color.pigments import PIGMENT_NAMES, WAVELENGTHS_NM, demo_pigment_KS
+from color.pigments import PIGMENT_NAMES, demo_pigment_KS
 from color.spectral import reflectance_to_XYZ
 
 CARD_ID = "tm-skin-v1"
@@ -66,7 +66,7 @@ def _mixture_reflectance(concentrations: NDArray[np.float64]) -> NDArray[np.floa
 
 
 def _Lab(reflectance: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(colour.XYZ_to_Lab(reflectance_to_XYZ(WAVELENGTHS_NM, reflectance), D65_xy), dtype=np.float64)
+    return XYZ_to_Lab_D65(reflectance_to_XYZ(WAVELENGTHS_NM, reflectance))
 
 
 def mixture_for_Lab(target_Lab: NDArray[np.float64], allowed: NDArray[np.bool_]) -> NDArray[np.float64]:

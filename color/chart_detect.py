@@ -20,9 +20,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from color.card import CardLayout, PatchKind
-from color.detect import CardPose, check_pose
-from color.errors import RetakeNeeded
-from color.sampling import LUMA_WEIGHTS, sRGB_decoding_LUT
+from color.colorimetry import LUMA_WEIGHTS
+from color.detect import CardPose, pose_from_homography
+from color.quality import Retake, check_pose
+from color.sampling import sRGB_decoding_LUT
 
 DETECTION_LONG_SIDE = 1024
 GRID = (6, 4)  # columns, rows as printed
@@ -30,7 +31,6 @@ MIN_CHIPS = 12  # half the chart: enough to place the grid and test every orient
 SQUARENESS = 0.8  # contour area over its minimum-area rectangle
 MAX_ASPECT = 1.4
 SIZE_TOLERANCE = 0.35  # chips within ±35 % of the median chip side
-NOT_FOUND_HINT = "Hold the whole colour chart flat in the picture, facing the camera, without glare."
 
 
 def _chip_candidates(grey: NDArray[np.uint8]) -> tuple[NDArray[np.float64], float]:
@@ -138,7 +138,7 @@ def locate_colorchecker(BGR: NDArray[np.uint8], layout: CardLayout) -> CardPose:
         centres = largest_cluster(centres, reach=2.2 * side)
     grid = _grid_indices(centres, side) if len(centres) >= MIN_CHIPS else None
     if grid is None:
-        raise RetakeNeeded("card_not_found", "No colour chart was found in the photo.", hint=NOT_FOUND_HINT)
+        raise Retake.CHART_NOT_FOUND.error("No colour chart was found in the photo.")
     indices, extent = grid
     lut = sRGB_decoding_LUT()
     pixels = np.clip(np.round(centres).astype(int), 0, [small.shape[1] - 1, small.shape[0] - 1])
@@ -150,7 +150,7 @@ def locate_colorchecker(BGR: NDArray[np.uint8], layout: CardLayout) -> CardPose:
         if best is None or score < best[0]:
             best = (score, reading)
     if best is None or not np.isfinite(best[0]):
-        raise RetakeNeeded("card_not_found", "The colour chart's grey row is not visible.", hint=NOT_FOUND_HINT)
+        raise Retake.CHART_NOT_FOUND.error("The colour chart's grey row is not visible.")
     reading = best[1]
     layout_points, image_points = [], []
     for k, cell in enumerate(indices):
@@ -159,13 +159,13 @@ def locate_colorchecker(BGR: NDArray[np.uint8], layout: CardLayout) -> CardPose:
         image_points.append(centres[k] / scale)
     homography, _ = cv2.findHomography(np.array(layout_points), np.array(image_points), 0)
     if homography is None:
-        raise RetakeNeeded("card_not_found", "The colour chart's chips do not form a flat chart.", hint=NOT_FOUND_HINT)
-    return check_pose(
+        raise Retake.CHART_NOT_FOUND.error("The colour chart's chips do not form a flat chart.")
+    pose = pose_from_homography(
         layout,
         np.asarray(homography, dtype=np.float64),
         np.array(layout_points),
         np.array(image_points),
         markers_found=(),
         mirrored=reading[0] != reading[2],  # a transpose is itself a reflection
-        image_size=(width, height),
     )
+    return check_pose(pose, (width, height))

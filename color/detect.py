@@ -15,15 +15,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.card import CardLayout
-from color.errors import RetakeNeeded
+from color.quality import Retake, check_markers_found, check_pose
 
 DETECTION_LONG_SIDES = (1024, 2048)  # search small first (fast); larger only when a small card is missed
-MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
-MIN_PATCH_PX = 32  # the smallest patch must span this many pixels: its inner 60 % then has ~370 to average
 SUBPIX_WINDOW_PX = 5
 SUBPIX_CRITERIA = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
-MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by more than this share of a patch: bent
-REPROJECTION_FLOOR_PX = 2.0  # ...but never stricter than this: locating a point to a pixel or two is noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,38 +113,27 @@ def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
         if (best is not None and len(best[1]) == len(best[0].markers)) or long_side >= max(height, width):
             break
     if best is None:
-        raise RetakeNeeded(
-            "card_not_found",
-            "No reference card was found in the photo.",
-            hint="Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera.",
-        )
+        raise Retake.CARD_NOT_FOUND.error("No reference card was found in the photo.")
     layout, found, mirrored, _ = best
-    if len(found) < MIN_MARKERS:
-        raise RetakeNeeded(
-            "card_partly_hidden",
-            f"Only {len(found)} of the card's 4 corner markers are visible.",
-            hint="Keep the whole card in the picture and do not cover its corners with your fingers.",
-        )
+    check_markers_found(len(found))
     image_points = _refine(BGR, np.concatenate([found[i] for i in sorted(found)]))
     markers = {m.id: m for m in layout.markers}
     card_points = np.concatenate([markers[i].corners_mm() for i in sorted(found)])
     found_homography, _ = cv2.findHomography(card_points, image_points, 0)
     if found_homography is None:
-        raise RetakeNeeded(
-            "card_not_found", "The card's markers do not form a flat card.", hint="Hold the card flat, not bent."
-        )
-    return check_pose(
+        raise Retake.CARD_MARKERS_NOT_FLAT.error("The card's markers do not form a flat card.")
+    pose = pose_from_homography(
         layout,
         np.asarray(found_homography, dtype=np.float64),
         card_points,
         image_points,
         markers_found=tuple(sorted(found)),
         mirrored=mirrored,
-        image_size=(width, height),
     )
+    return check_pose(pose, (width, height))
 
 
-def check_pose(
+def pose_from_homography(
     layout: CardLayout,
     homography: NDArray[np.float64],
     card_points: NDArray[np.float64],
@@ -156,39 +141,13 @@ def check_pose(
     *,
     markers_found: tuple[int, ...],
     mirrored: bool,
-    image_size: tuple[int, int],
 ) -> CardPose:
-    """The pose, once it is checked: big enough, flat, and wholly inside the photo (``RetakeNeeded`` if not)."""
-    width, height = image_size
+    """The pose with its scale and how far the reference points lie off it (checked by ``color.quality``)."""
     pose = CardPose(layout, homography, markers_found, mirrored, px_per_mm=0.0, reprojection_error_mm=0.0)
     px_per_mm = _px_per_mm(pose)
     reprojected = pose.to_image(card_points)
     error_mm = float(np.max(np.linalg.norm(reprojected - image_points, axis=1))) / max(px_per_mm, 1e-9)
-    pose = CardPose(layout, homography, markers_found, mirrored, px_per_mm=px_per_mm, reprojection_error_mm=error_mm)
-    smallest_patch_mm = min(min(p.rect_mm[2], p.rect_mm[3]) for p in layout.patches)
-    patch_px = px_per_mm * smallest_patch_mm
-    if patch_px < MIN_PATCH_PX:
-        raise RetakeNeeded(
-            "card_too_small",
-            f"The card is too small in the photo (its patches span {patch_px:.0f} px; at least {MIN_PATCH_PX} needed).",
-            hint="Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",
-        )
-    if error_mm > max(MAX_REPROJECTION_PATCH_SHARE * smallest_patch_mm, REPROJECTION_FLOOR_PX / px_per_mm):
-        raise RetakeNeeded(
-            "card_not_flat",
-            f"The card's reference points are {error_mm:.1f} mm off a flat card.",
-            hint="Hold the card flat, not bent, and keep it still.",
-        )
-    corners = pose.to_image(
-        np.array([[0, 0], [layout.size_mm[0], 0], [layout.size_mm[0], layout.size_mm[1]], [0, layout.size_mm[1]]])
-    )
-    if np.any(corners < -0.5) or np.any(corners[:, 0] > width - 0.5) or np.any(corners[:, 1] > height - 0.5):
-        raise RetakeNeeded(
-            "card_partly_hidden",
-            "Part of the card is outside the photo.",
-            hint="Keep the whole card in the picture.",
-        )
-    return pose
+    return CardPose(layout, homography, markers_found, mirrored, px_per_mm=px_per_mm, reprojection_error_mm=error_mm)
 
 
 def _px_per_mm(pose: CardPose) -> float:

@@ -43,7 +43,7 @@ class ImageTooSmall(PhotoError):
 
 
 class RetakeNeeded(PhotoError):
-    """A readable photo that cannot be trusted; ``code`` is one of the retake codes in ``color.quality``."""
+    """A readable photo that cannot be trusted; ``code`` and ``hint`` come from ``color.quality.Retake``."""
 
     def __init__(self, code: str, detail: str, *, hint: str) -> None:
         super().__init__(detail, hint=hint)

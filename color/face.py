@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from color.errors import RetakeNeeded
+from color.quality import Retake
 from color.skin import Region
 
 DETECTION_LONG_SIDE = 640  # both detectors work at this size; faces in selfies are large
@@ -35,7 +35,6 @@ HAAR_CHEEK_AXES = (0.10, 0.07)
 CHEEK_EYE_TO_MOUTH = 0.55
 CHEEK_OUTWARD = 0.22  # of the distance between the eyes
 CHEEK_RADIUS = 0.2  # of the distance between the eyes
-NO_FACE_HINT = "Face the camera in good light, with your whole face in the picture next to the card."
 
 
 def _ellipse(centre: NDArray[np.float64], axes: tuple[float, float], n: int = 16) -> NDArray[np.float64]:
@@ -120,4 +119,4 @@ def cheek_regions(BGR: NDArray[np.uint8], yunet_model: Path | None = None) -> li
             box = boxes[int(np.argmax(boxes[:, 2] * boxes[:, 3]))] / scale
             if box[2] >= MIN_FACE_SHARE * min(height, width):
                 return [Region(r.name, _clip_inside(r.polygon, width, height)) for r in cheeks_from_box(box)]
-    raise RetakeNeeded("no_face", "No face was found in the photo.", hint=NO_FACE_HINT)
+    raise Retake.NO_FACE.error("No face was found in the photo.")

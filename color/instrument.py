@@ -14,12 +14,11 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from color.colorimetry import OBSERVER_2, D65_xy, XYZ_to_Lab_D65
 from color.errors import InvalidColorInput
 from color.spectral import reflectance_to_XYZ
 
-OBSERVER_2 = "CIE 1931 2 Degree Standard Observer"
 CHROMATIC_ADAPTATION_TRANSFORM = "CAT02"
-D65_xy: NDArray[np.float64] = np.asarray(colour.CCS_ILLUMINANTS[OBSERVER_2]["D65"], dtype=np.float64)
 SPECTRUM_MIN_RANGE_NM = (400.0, 700.0)  # a reading must cover at least this to integrate the visible
 SPECTRUM_MAX_STEP_NM = 20.0  # ASTM E308 tables go to 20 nm; coarser sampling loses the colour
 
@@ -70,7 +69,7 @@ def Lab_reading_to_D65(Lab: ArrayLike, illuminant: str, observer: str) -> Conver
     XYZ_D65 = colour.adaptation.chromatic_adaptation_VonKries(
         XYZ, colour.xy_to_XYZ(source_xy), colour.xy_to_XYZ(D65_xy), transform=CHROMATIC_ADAPTATION_TRANSFORM
     )
-    Lab_D65 = np.asarray(colour.XYZ_to_Lab(XYZ_D65, D65_xy), dtype=np.float64)
+    Lab_D65 = XYZ_to_Lab_D65(XYZ_D65)
     return ConvertedReading(Lab_D65=Lab_D65, method=f"{CHROMATIC_ADAPTATION_TRANSFORM} von Kries, {illuminant} to D65")
 
 
@@ -94,5 +93,5 @@ def reflectance_to_Lab_D65(wavelengths_nm: ArrayLike, reflectance: ArrayLike) ->
     if np.any(values < 0.0) or np.any(values > 1.5):
         raise InvalidColorInput("Reflectance factors must lie between 0 and 1.5 (fractions, not percent).")
     XYZ = reflectance_to_XYZ(wavelengths, values)
-    Lab_D65 = np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
+    Lab_D65 = XYZ_to_Lab_D65(XYZ)
     return ConvertedReading(Lab_D65=Lab_D65, method="spectrum integrated under D65, CIE 1931 2° (ASTM E308)")

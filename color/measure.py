@@ -15,9 +15,10 @@ import colour
 import numpy as np
 from numpy.typing import NDArray
 
-from color.calibrate import DEFAULT_METHOD, POOR_FIT_LOO_DE00, Calibration, XYZ_to_Lab_D65, fit, prepare
-from color.card import PatchKind, ReferenceCard
+from color.calibrate import DEFAULT_METHOD, Calibration, fit, prepare
+from color.card import ReferenceCard
 from color.chart_detect import locate_colorchecker
+from color.colorimetry import XYZ_to_Lab_D65
 from color.decode import decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
@@ -28,7 +29,8 @@ from color.packaged_data import (
     load_virtual_skin,
     parse_card_reference,
 )
-from color.sampling import PatchSamples, sample_patches
+from color.quality import QualityCheck, Retake, check_even_light, neutral_exposure_spread, quality_report
+from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
@@ -39,22 +41,10 @@ COVERAGE_FACTOR_95 = 1.65
 # Skin is not made of the card's pigments: even a perfect fit on the card leaves a metameric error on
 # skin that the card cannot see. Its size was measured with bench/bench_measurement.py (see README).
 SKIN_METAMERISM_RMS_DE00 = 0.6
-MAX_CHEEK_DIFFERENCE_DE00 = 4.0
 # Large JPEGs are decoded at 1/2 or 1/4 scale while the long side stays at least this long: a card next to
 # the cheek keeps well over 32 px per patch, and averaging needs no more. Smaller cards trigger a retry at
 # full resolution. The effect on the result is measured in bench/bench_measurement.py.
 WORKING_LONG_SIDE = 1800
-NOT_FOUND_HINT = "Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera."
-MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' exposure across the card
-
-
-@dataclass(frozen=True, slots=True)
-class QualityCheck:
-    name: str
-    passed: bool
-    value: float | None
-    limit: float | None
-    detail: str
 
 
 @dataclass(frozen=True)
@@ -78,58 +68,6 @@ class Measurement:
     cheek_difference_dE00: float
     quality: list[QualityCheck] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (the shape of the CLI and HTTP outputs)."""
-        L, a, b = (round(float(v), 3) for v in self.Lab_D65)
-        tone = self.skin_tone
-        return {
-            "lab": {"L": L, "a": a, "b": b},
-            "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
-            "uncertainty_dE00": round(self.uncertainty_dE00_95, 2),
-            "skin_tone": {
-                "ita_deg": round(tone.ita_deg, 2),
-                "ita_class": tone.ita_class,
-                "hue_deg": round(tone.hue_deg, 2),
-                "chroma": round(tone.chroma, 2),
-                "undertone": tone.undertone.value,
-                "monk_tone": tone.monk_tone,
-                "monk_delta_E00": round(tone.monk_delta_E00, 2),
-            },
-            "calibration": {
-                "card_id": self.card_id,
-                "card_batch": self.card_batch,
-                "model": self.calibration_method,
-                "residual_dE00_median": round(self.calibration_residual_dE00_median, 3),
-                "loo_dE00_median": round(self.calibration_loo_dE00_median, 3),
-                "loo_skin_dE00_rms": round(self.calibration_loo_skin_dE00_rms, 3),
-                "models_loo_skin_dE00": self.candidates_loo_skin_dE00,
-                "scene_white": {
-                    "as_shot_xy": [round(float(v), 4) for v in self.as_shot_white_xy],
-                    "as_shot_cct_K": None if self.as_shot_white_cct_K is None else round(self.as_shot_white_cct_K),
-                },
-                "mirrored_photo": self.mirrored,
-            },
-            "regions": [
-                {
-                    "name": r.name,
-                    "lab": {
-                        "L": round(float(r.Lab_D65[0]), 3),
-                        "a": round(float(r.Lab_D65[1]), 3),
-                        "b": round(float(r.Lab_D65[2]), 3),
-                    },
-                    "pixels": r.pixels,
-                    "skin_pixels": r.kept,
-                    "spread_dE00": round(r.spread_dE00, 2),
-                }
-                for r in self.regions
-            ],
-            "cheek_difference_dE00": round(self.cheek_difference_dE00, 2),
-            "quality": [
-                {"check": q.name, "passed": q.passed, "value": q.value, "limit": q.limit, "detail": q.detail}
-                for q in self.quality
-            ],
-        }
-
 
 def _candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
     """The card named, or every packaged card (marker cards first: they are found faster and surer)."""
@@ -150,37 +88,17 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
             pose = locate_card(BGR, [c.layout for c in marker_cards])
             return next(c for c in marker_cards if c.card_id == pose.layout.card_id), pose
         except RetakeNeeded as error:
-            if error.code != "card_not_found" or not plain_cards:
+            if error.code != Retake.CARD_NOT_FOUND.code or not plain_cards:
                 raise
             not_found = error
     for card in plain_cards:
         try:
             return card, locate_colorchecker(BGR, card.layout)
         except RetakeNeeded as error:
-            if error.code != "card_not_found":
+            if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
             not_found = not_found or error
-    raise not_found or RetakeNeeded("card_not_found", "No reference card was found.", hint=NOT_FOUND_HINT)
-
-
-def _neutral_exposure_spread(samples: PatchSamples, card: ReferenceCard) -> float:
-    """Relative spread of the neutral patches' linear response after dividing by their reference Y.
-
-    Under even light every neutral's ratio of camera luminance to reference Y is the same (up to the tone
-    curve, which the ratio of neighbours in lightness barely sees); a light gradient across the card
-    spreads them.
-    """
-    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
-    usable = neutral[~(samples.clipped[neutral] | samples.crushed[neutral] | samples.glare[neutral])]
-    Y = card.XYZ_D65[usable, 1]
-    light = samples.RGB_linear[usable] @ np.array([0.2126, 0.7152, 0.0722])
-    bright = Y > 0.1  # dark patches are dominated by the tone curve's toe
-    if bright.sum() < 3:
-        return 0.0
-    ratio = np.log(light[bright] / Y[bright])
-    slope = np.polyfit(np.log(Y[bright]), ratio, 1)
-    residual = ratio - np.polyval(slope, np.log(Y[bright]))
-    return float(np.ptp(residual))
+    raise not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
 
 
 def _cct(xy: NDArray[np.float64]) -> float | None:
@@ -211,7 +129,7 @@ def measure_photo(
     try:
         reference, pose = find_card(photo.BGR, cards)
     except RetakeNeeded as error:
-        if photo.scale == 1.0 or error.code not in {"card_too_small", "card_not_found"}:
+        if photo.scale == 1.0 or error.code not in {Retake.CARD_TOO_SMALL.code, Retake.CARD_NOT_FOUND.code}:
             raise
         photo = decode_photo(data)  # a small card: look again at full resolution
         reference, pose = find_card(photo.BGR, cards)
@@ -236,41 +154,9 @@ def measure_photo(
     uncertainty = COVERAGE_FACTOR_95 * float(
         np.sqrt(loo_skin**2 + skin_model**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
     )
-    unevenness = _neutral_exposure_spread(samples, reference)
-    quality = [
-        QualityCheck("card_found", True, float(len(pose.markers_found)), 4.0, f"markers {list(pose.markers_found)}"),
-        QualityCheck("card_size", True, round(pose.px_per_mm, 2), None, "pixels per millimetre on the card"),
-        QualityCheck(
-            "glare", not bool(samples.glare.any()), float(samples.glare.sum()), 0.0, "patches with a highlight"
-        ),
-        QualityCheck(
-            "calibration_fit",
-            True,
-            round(calibration.photo_consistency_dE00(), 3),
-            POOR_FIT_LOO_DE00,
-            "median leave-one-out ΔE00 of a card-only fit (the photo's consistency)",
-        ),
-        QualityCheck(
-            "even_light_on_card",
-            unevenness <= MAX_NEUTRAL_EXPOSURE_SPREAD,
-            round(unevenness, 3),
-            MAX_NEUTRAL_EXPOSURE_SPREAD,
-            "spread of the neutrals' exposure (log units)",
-        ),
-        QualityCheck(
-            "cheeks_agree",
-            cheek_difference <= MAX_CHEEK_DIFFERENCE_DE00,
-            round(cheek_difference, 2),
-            MAX_CHEEK_DIFFERENCE_DE00,
-            "largest ΔE00 between regions",
-        ),
-    ]
-    if unevenness > MAX_NEUTRAL_EXPOSURE_SPREAD:
-        raise RetakeNeeded(
-            "uneven_light",
-            "The light falls unevenly across the card, so the face may be lit differently too.",
-            hint="Stand facing a window or lamp so that the card and your face are lit the same way, without shadows.",
-        )
+    unevenness = neutral_exposure_spread(samples, reference)
+    quality = quality_report(pose, samples, calibration, unevenness, cheek_difference)
+    check_even_light(unevenness)
     return Measurement(
         Lab_D65=Lab,
         uncertainty_dE00_95=uncertainty,

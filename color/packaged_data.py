@@ -16,7 +16,8 @@ import colour
 import numpy as np
 from numpy.typing import NDArray
 
-from color.card import CardLayout, D65_xy, Marker, Patch, PatchKind, ReferenceCard
+from color.card import CardLayout, Marker, Patch, PatchKind, ReferenceCard
+from color.colorimetry import XYZ_to_Lab_D65
 from color.errors import ColorError
 from color.spectral import reflectance_to_XYZ
 
@@ -142,7 +143,7 @@ def load_virtual_skin() -> VirtualSkin:
     names = tuple(document["reflectance"])
     reflectance = np.array([document["reflectance"][n] for n in names], dtype=np.float64)
     XYZ = reflectance_to_XYZ(wavelengths, reflectance)
-    Lab = np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
+    Lab = XYZ_to_Lab_D65(XYZ)
     for array in (reflectance, XYZ, Lab):
         array.flags.writeable = False
     return VirtualSkin(names=names, reflectance=reflectance, XYZ_D65=XYZ, Lab_D65=Lab, source=document["source"])

@@ -22,17 +22,19 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-WAVELENGTHS_NM: Final[NDArray[np.float64]] = np.arange(380.0, 731.0, 10.0)
+from color.colorimetry import WAVELENGTHS_NM
+
 PIGMENT_NAMES: Final[tuple[str, ...]] = ("titanium_dioxide", "yellow_iron_oxide", "red_iron_oxide", "black_iron_oxide")
 
 
-def _edge(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
+def absorption_edge(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
     """Smooth absorption edge: 1 well below ``centre`` nm, 0 well above (a logistic in wavelength)."""
     edge: NDArray[np.float64] = 1.0 / (1.0 + np.exp((wavelengths - centre) / width))
     return edge
 
 
-def _band(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
+def absorption_band(wavelengths: NDArray[np.float64], centre: float, width: float) -> NDArray[np.float64]:
+    """Absorption band: 1 at ``centre`` nm, falling as a Gaussian of 1/e half-width ``width`` nm."""
     band: NDArray[np.float64] = np.exp(-(((wavelengths - centre) / width) ** 2))
     return band
 
@@ -44,9 +46,9 @@ def demo_pigment_KS(
     w = np.asarray(wavelengths_nm, dtype=np.float64)
     K = np.stack(
         [
-            0.02 + 30.0 * _edge(w, 398.0, 5.0),
-            0.8 + 28.0 * _edge(w, 505.0, 20.0) + 1.5 * _band(w, 655.0, 45.0),
-            0.9 + 45.0 * _edge(w, 572.0, 15.0) + 1.0 * _band(w, 660.0, 60.0),
+            0.02 + 30.0 * absorption_edge(w, 398.0, 5.0),
+            0.8 + 28.0 * absorption_edge(w, 505.0, 20.0) + 1.5 * absorption_band(w, 655.0, 45.0),
+            0.9 + 45.0 * absorption_edge(w, 572.0, 15.0) + 1.0 * absorption_band(w, 660.0, 60.0),
             28.0 * (560.0 / w) ** 0.35,
         ]
     )
@@ -80,8 +82,11 @@ def demo_colourant_KS(
     w = np.asarray(wavelengths_nm, dtype=np.float64)
     K = np.stack(
         [
-            0.1 + 16.0 * _band(w, 525.0, 22.0) + 14.0 * _band(w, 565.0, 17.0) + 4.0 * _edge(w, 420.0, 12.0),
-            0.2 + 14.0 * _band(w, 600.0, 45.0),
+            0.1
+            + 16.0 * absorption_band(w, 525.0, 22.0)
+            + 14.0 * absorption_band(w, 565.0, 17.0)
+            + 4.0 * absorption_edge(w, 420.0, 12.0),
+            0.2 + 14.0 * absorption_band(w, 600.0, 45.0),
         ]
     )
     S = np.stack([0.4 * np.ones_like(w), 1.2 * (560.0 / w)])

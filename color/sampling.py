@@ -1,7 +1,7 @@
 """Sample the card's patches: rectify the card, take each patch's inner area, reject clipping and glare.
 
 Pixel codes are turned into linear light through the sRGB decoding (IEC 61966-2-1) as a first guess of
-the phone's tone curve (``color.calibrate`` then corrects that guess from the neutrals), and averaged in
+the phone's tone curve (``color.tone_curve`` then corrects that guess from the neutrals), and averaged in
 linear float with trimming: a median of 8-bit codes is quantised and can cost up to 1 ΔE00 by itself.
 """
 
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from color.colorimetry import LUMA_WEIGHTS
 from color.detect import CardPose
 
 RECTIFY_PX_PER_MM = 4.0  # about 370 samples in the inner area of an 8 mm patch
@@ -24,7 +25,6 @@ CLIP_CODE = 250 / 255  # codes at or above this are (nearly) saturated
 CRUSH_CODE = 3 / 255
 GLARE_MARGIN = 0.08  # a sample this much brighter (code units) than its patch's median is a highlight
 GLARE_MAX_FRACTION = 0.05
-LUMA_WEIGHTS = np.array([0.2126, 0.7152, 0.0722])  # of linear sRGB (ITU-R BT.709)
 
 
 @cache

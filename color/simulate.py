@@ -19,8 +19,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from color.card import D65_xy, ReferenceCard
+from color.card import ReferenceCard
 from color.card_render import INK, PAPER, card_labels
+from color.colorimetry import D65_xy
 from color.spectral import camera_response, reflectance_to_XYZ
 
 CANVAS_PX_PER_MM = 12.0  # resolution of the card texture before it is warped into the photo

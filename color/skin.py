@@ -16,8 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import CensoredData, norm
 
-from color.calibrate import Calibration, XYZ_to_Lab_D65, delta_E00
-from color.errors import InvalidRegions, RetakeNeeded
+from color.calibrate import Calibration
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00, hue_angle_deg
+from color.errors import InvalidRegions
+from color.quality import check_skin_pixels
 from color.sampling import CLIP_CODE
 
 MAX_REGIONS = 8
@@ -29,8 +31,6 @@ ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
 SPREAD_SAMPLE = 1_500  # pixels used to describe the spread of a region's colours
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
-MIN_KEPT_SHARE = 0.3
-MIN_KEPT_PIXELS = 200
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
 
 
@@ -136,7 +136,7 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
     XYZ = calibration.linear_to_XYZ(linear)  # per pixel, only to tell skin from the rest
     Lab = XYZ_to_Lab_D65(XYZ)
     chroma = np.hypot(Lab[:, 1], Lab[:, 2])
-    hue = np.degrees(np.arctan2(Lab[:, 2], Lab[:, 1])) % 360
+    hue = hue_angle_deg(Lab[:, 1], Lab[:, 2])
     plausible = (hue >= SKIN_HUE_RANGE_DEG[0]) & (hue <= SKIN_HUE_RANGE_DEG[1]) & (Lab[:, 0] > 3) & (chroma > 1)
     keep = plausible.copy()
     for values in (Lab[:, 0], chroma):
@@ -144,12 +144,7 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
         mad = 1.4826 * np.median(np.abs(values[plausible] - centre)) if plausible.any() else 0.0
         keep &= np.abs(values - centre) <= ROBUST_BAND * max(mad, 0.5)
     kept = int(keep.sum())
-    if kept < MIN_KEPT_PIXELS or kept < MIN_KEPT_SHARE * len(codes):
-        raise RetakeNeeded(
-            "too_little_skin",
-            f"Region {region.name!r} shows too little evenly lit skin ({kept} of {len(codes)} pixels).",
-            hint="Face the camera with your cheek evenly lit, free of hair, and not in shadow.",
-        )
+    check_skin_pixels(region.name, kept, len(codes))
     # Light adds up in the camera's linear response: average there, then correct once. Correcting each
     # noisy pixel first would bias the mean through the correction's non-linear terms (Jensen's inequality),
     # most for dark skin, whose blue response is small (measured: b* about −2 on ITA < −30° skin).

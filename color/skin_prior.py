@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from color.pigments import WAVELENGTHS_NM
+from color.colorimetry import WAVELENGTHS_NM
 
 # Effective spectral slope of the extra attenuation that darker skin's melanin brings, (λ/500)^-1. The
 # melanosome absorption coefficient itself falls as λ^-3.46 (Jacques 2013, Phys. Med. Biol. 58(11), R37,

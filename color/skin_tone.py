@@ -18,6 +18,8 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+
 # ITA° class lower bounds (degrees), Del Bino & Bernerd (2013), from lightest to darkest.
 ITA_CLASSES: tuple[tuple[float, str], ...] = (
     (55.0, "very_light"),
@@ -92,14 +94,18 @@ def undertone_from_hue(hue_deg: float) -> Undertone:
     return Undertone.NEUTRAL
 
 
+def undertone_from_Lab(Lab: ArrayLike) -> Undertone:
+    """Cool, neutral or warm from CIELAB (D65, 2°), by its hue angle h_ab measured from +a* in (−180°, 180°]."""
+    hue_deg = float(colour.models.Jab_to_JCh(np.asarray(Lab, dtype=np.float64).reshape(3))[2])  # h_ab in [0°, 360°)
+    return undertone_from_hue(hue_deg - 360.0 if hue_deg > 180.0 else hue_deg)
+
+
 @cache
 def monk_Lab() -> NDArray[np.float64]:
     """CIELAB (D65, 2°) of the ten Monk swatches, decoded from their sRGB hex values (read-only)."""
     RGB = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in MONK_SRGB_HEX], dtype=np.float64) / 255
     XYZ = colour.sRGB_to_XYZ(RGB)
-    Lab: NDArray[np.float64] = np.asarray(
-        colour.XYZ_to_Lab(XYZ, colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"]), dtype=np.float64
-    )
+    Lab = XYZ_to_Lab_D65(XYZ)
     Lab.flags.writeable = False
     return Lab
 
@@ -109,7 +115,7 @@ def describe_skin_tone(Lab: ArrayLike) -> SkinToneDescription:
     Lab = np.asarray(Lab, dtype=np.float64).reshape(3)
     LCh = colour.models.Jab_to_JCh(Lab)  # L*, C*ab, h_ab (degrees)
     ita = float(ITA_from_Lab(Lab))
-    delta_E = colour.delta_E(monk_Lab(), Lab, method="CIE 2000")
+    delta_E = delta_E00(monk_Lab(), Lab)
     nearest = int(np.argmin(delta_E))
     return SkinToneDescription(
         ita_deg=ita,

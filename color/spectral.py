@@ -11,7 +11,7 @@ import numpy as np
 from colour.utilities import suppress_warnings
 from numpy.typing import ArrayLike, NDArray
 
-OBSERVER_2 = "CIE 1931 2 Degree Standard Observer"
+from color.colorimetry import OBSERVER_2
 
 
 def spectral_shape(wavelengths_nm: ArrayLike) -> colour.SpectralShape:

@@ -31,7 +31,7 @@ import colour
 import numpy as np
 from numpy.typing import NDArray
 
-from color.pigments import WAVELENGTHS_NM
+from color.colorimetry import WAVELENGTHS_NM
 
 BASIS_SIZE = 7  # 96 % of the variance; 9 or more components start to fit patch noise (measured)
 BASIS_ILLUMINANTS = (

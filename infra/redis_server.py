@@ -68,7 +68,7 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _ping(address: str | tuple[str, int], timeout: float = 0.5) -> bool:
+def answers_ping(address: str | tuple[str, int], timeout: float = 0.5) -> bool:
     """Send an inline PING over a raw socket; True when the server answers +PONG (or -LOADING)."""
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
     try:
@@ -138,7 +138,7 @@ class RedisServer:
         if not self.unix_socket and self.port is None:
             raise RedisServerError("a Redis server needs a Unix socket or a TCP port")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if self.unix_socket and _ping(str(self.socket_path)):
+        if self.unix_socket and answers_ping(str(self.socket_path)):
             raise RedisServerError(
                 f"a Redis server is already listening on {self.socket_path}: another `tonematch serve` "
                 "is using this data folder"
@@ -159,7 +159,7 @@ class RedisServer:
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
                 self._process = None
                 raise RedisServerError(f"redis-server exited at start: {stderr.strip()} {tail.strip()}")
-            if _ping(self._address()):
+            if answers_ping(self._address()):
                 return self
             time.sleep(0.02)
         self.kill()

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from api.tokens import Role, mint_token
+from api.web.tokens import Role, mint_token
 from tests.conftest import TEST_SECRET
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.cli import cli
-from api.store import SHADES_KEY
+from api.storage.keys import SHADES_KEY
 from catalog.shades import CatalogueError, ShadeIndex, parse_catalogue
 
 HEADER = "brand,product,shade_name,shade_code,colour_space,L,a,b,hex"

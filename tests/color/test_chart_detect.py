@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
-import color.detect
+import color.quality
 from bench.datasets import GRID_NM, skin_set
-from color.calibrate import delta_E00
 from color.chart_detect import largest_cluster, locate_colorchecker
+from color.colorimetry import delta_E00
 from color.decode import decode_photo
 from color.errors import RetakeNeeded
 from color.measure import measure_photo
@@ -87,7 +87,7 @@ def test_real_charts_are_found_upright_and_unmirrored(shared_data: Path, name: s
 
 def test_real_booth_charts_match_their_annotations(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The booth charts' chips are only 18 px wide: too small for a measurement, but their grid must be found."""
-    monkeypatch.setattr(color.detect, "MIN_PATCH_PX", 10)
+    monkeypatch.setattr(color.quality, "MIN_PATCH_PX", 10)
     folder = shared_data / "photos" / "colorchecker"
     rows = list(csv.DictReader((folder / "plantcv_booth_chip_mean_rgb.csv").open()))
     for image_name in ("plantcv_booth_target_img.png", "plantcv_booth_source1_img.png"):

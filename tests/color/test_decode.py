@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from color.decode import MIN_SIDE, decode_photo, sniff_format
+from color.decode import decode_photo, sniff_format
 from color.errors import CorruptImage, ImageTooLarge, ImageTooSmall, PhotoError, UnsupportedImage
+from color.quality import MIN_SIDE
 
 
 def _image(width: int = 640, height: int = 480) -> np.ndarray:

@@ -9,18 +9,13 @@ import cv2
 import numpy as np
 import pytest
 
-from color.calibrate import (
-    XYZ_to_Lab_D65,
-    _linear_3x3,
-    delta_E00,
-    fit_correction_matrix,
-    fit_tone_model,
-    leave_one_out_XYZ,
-)
+from color.calibrate import expand_3x3, fit_correction_matrix, leave_one_out_XYZ
 from color.card import PatchKind
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.face import cheek_regions
 from color.packaged_data import load_card
 from color.sampling import sRGB_decoding_LUT
+from color.tone_curve import fit_tone_model
 
 FACE_IDS = ("001", "003", "004", "005", "006", "025", "030", "042", "062", "067", "087", "129")
 # FRL template point indices around each cheek (see the shared SOURCES.md): cheekbone, smile line, under-eye.
@@ -83,7 +78,7 @@ def test_leave_one_out_on_real_colorchecker_photos(shared_data: Path) -> None:
         # As in the product: the tone curve first, from the chart's neutrals, then the correction.
         neutral = np.array([checker.layout.patches[i].kind is PatchKind.NEUTRAL for i in indices])
         tone = fit_tone_model(decoded, checker.XYZ_D65[indices, 1], neutral)
-        terms = _linear_3x3(tone.apply(decoded))
+        terms = expand_3x3(tone.apply(decoded))
         weights = np.ones(len(chips))
         loo_Lab = XYZ_to_Lab_D65(leave_one_out_XYZ(terms, checker.XYZ_D65[indices], weights, len(chips)))
         errors = delta_E00(loo_Lab, checker.Lab_D65[indices])

@@ -14,10 +14,10 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.settings import Settings
-from api.tokens import Role, mint_token
+from api.web.tokens import Role, mint_token
 from infra.redis_server import RedisServer
-from tests.api.order_helpers import order_body
-from tests.api.test_problems import READING
+from tests.api.orders.helpers import order_body
+from tests.api.web.test_problems import READING
 from tests.conftest import TEST_SECRET
 
 CLIENTS = 4

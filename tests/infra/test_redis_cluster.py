@@ -19,15 +19,16 @@ from litestar.testing import TestClient
 from redis.asyncio import RedisCluster
 
 from api.app import create_app
-from api.outbox import Outbox
-from api.partitions import PARTITIONS, partition_tag
+from api.fulfilment.worker import DeliverySettings, DeliveryWorker
 from api.sealing import Sealer
 from api.settings import Settings
-from api.tokens import Role, mint_token
-from api.webhooks import DeliverySettings, DeliveryWorker
+from api.storage import Storage
+from api.storage.keys import PARTITIONS, partition_tag
+from api.storage.outbox import Outbox
+from api.web.tokens import Role, mint_token
 from infra.redis_server import RedisServer
-from tests.api.order_helpers import ADDRESS, make_formulation, place_order, signed_event
-from tests.api.test_webhook_delivery import Receiver
+from tests.api.fulfilment.test_webhook_delivery import Receiver
+from tests.api.orders.helpers import ADDRESS, make_formulation, place_order, signed_event
 from tests.conftest import TEST_SECRET
 
 SLOTS = 16384
@@ -138,7 +139,9 @@ def test_order_flow_outbox_and_erasure_run_on_a_cluster(cluster_settings: Settin
                 redis_client = RedisCluster.from_url(str(settings.redis_url))
                 delivery = DeliverySettings(receiver.url, settings.resolved_webhook_secret(inbound=False), 30, 0.02,
                                             0.1, 1.0)  # fmt: skip
-                worker = DeliveryWorker(redis_client, Sealer(*settings.resolved_data_keys()), delivery)
+                worker = DeliveryWorker(
+                    Storage.over(redis_client), Sealer.from_encoded(*settings.resolved_data_keys()), delivery
+                )
                 try:
                     for _ in range(200):
                         await worker.run_once()

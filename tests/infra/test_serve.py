@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.redis_server import _ping, free_tcp_port
+from infra.redis_server import answers_ping, free_tcp_port
 
 pytestmark = pytest.mark.slow
 STARTUP_TIMEOUT_S = 60
@@ -83,7 +83,7 @@ def test_serve_with_embedded_redis_keeps_data_across_restarts(tmp_path: Path) ->
         created = httpx.post(f"{base}/v1/measurements/", json=reading, headers=headers)
         assert created.status_code == 201, created.text
     # The embedded Redis stopped with the service.
-    assert not _ping(str(data_dir / "redis" / "redis.sock"))
+    assert not answers_ping(str(data_dir / "redis" / "redis.sock"))
     assert (data_dir / "redis").glob("appendonly*")
     with serving(data_dir, port) as base:
         headers = {"Authorization": f"Bearer {_token(data_dir)}"}
@@ -94,8 +94,8 @@ def test_serve_with_embedded_redis_keeps_data_across_restarts(tmp_path: Path) ->
 
 def test_serve_runs_a_webhook_worker_that_notifies_fulfilment(tmp_path: Path) -> None:
     """The README's run command also delivers ready-to-ship events: the worker starts with `serve`."""
-    from tests.api.order_helpers import ADDRESS
-    from tests.api.test_webhook_delivery import Receiver
+    from tests.api.fulfilment.test_webhook_delivery import Receiver
+    from tests.api.orders.helpers import ADDRESS
 
     secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     receiver = Receiver(secret, fail_share=0.0, stall_share=0.0, stall_seconds=0)

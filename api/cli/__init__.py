@@ -1,0 +1,29 @@
+"""The ``tonematch`` command line: ``serve``, ``worker``, ``token``, ``orders``, ``catalog``, ``measure``, ``card``,
+``formulate`` and ``bases``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from api.cli.admin import catalog, orders, token
+from api.cli.science import bases, card, formulate, measure
+from api.cli.serve import serve, worker
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """tonematch: skin tone measurement and made-to-order foundation."""
+
+
+for command in (serve, worker, token, orders, catalog, measure, card, formulate, bases):
+    cli.add_command(command)
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="tonematch", standalone_mode=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Operator commands: bearer tokens, re-sealing stored addresses after a key rotation, the shade catalogue."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+
+from api.cli.common import load_settings
+from api.web.tokens import Role, mint_token
+
+
+@click.group()
+def token() -> None:
+    """Bearer tokens for the API."""
+
+
+@token.command("create")
+@click.option("--role", "role", type=click.Choice([r.value for r in Role]), required=True, help="Role of the caller.")
+@click.option("--subject", default=None, help="Customer id (required for --role customer).")
+@click.option("--ttl", "ttl_seconds", type=int, default=None, help="Lifetime in seconds (default from settings).")
+def token_create(role: str, subject: str | None, ttl_seconds: int | None) -> None:
+    """Mint a signed token with the server's secret and print it."""
+    settings = load_settings()
+    try:
+        value = mint_token(
+            secret=settings.resolved_secret_key(),
+            issuer=settings.token_issuer,
+            role=Role(role),
+            subject=subject,
+            ttl_seconds=ttl_seconds if ttl_seconds is not None else settings.token_ttl_seconds,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(value)
+
+
+@click.group()
+def orders() -> None:
+    """Maintenance of stored orders."""
+
+
+@orders.command("reseal")
+def orders_reseal() -> None:
+    """Seal every stored name and address with the current data key (TONEMATCH_DATA_KEY_ID), so that a
+    retired key can then be removed from TONEMATCH_DATA_KEYS."""
+    import asyncio
+
+    from api.orders.states import OrderStatus
+    from api.sealing import Sealer, SealingError
+    from api.storage import Storage
+
+    settings = load_settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: point it at the service's Redis")
+    try:
+        sealer = Sealer.from_encoded(*settings.resolved_data_keys())
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> tuple[int, int]:
+        storage = Storage.open(settings)
+        try:
+            return await storage.orders.reseal_all([s.value for s in OrderStatus], sealer.reseal)
+        finally:
+            await storage.aclose()
+
+    try:
+        resealed, seen = asyncio.run(run())
+    except SealingError as exc:
+        raise click.ClickException(f"stopped: {exc} (is a key still in use missing from TONEMATCH_DATA_KEYS?)") from exc
+    click.echo(f"resealed {resealed} of {seen} orders with data key {sealer.current!r}")
+
+
+@click.group()
+def catalog() -> None:
+    """The shade catalogue of existing products."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the whole catalogue instead of adding to it.")
+def catalog_import(file: Path, replace: bool) -> None:
+    """Import shades from CSV or JSON; each row states its colour space. All rows or none are imported."""
+    from dataclasses import asdict
+
+    from api.storage.client import StorageError, connect_sync
+    from api.storage.shades import import_shades_sync
+    from catalog.shades import parse_catalogue
+    from infra.redis_server import RedisServer, RedisServerError, answers_ping
+
+    file_format = "json" if file.suffix.lower() == ".json" else "csv"
+    try:
+        shades = parse_catalogue(file.read_text(encoding="utf-8"), file_format)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from exc
+    settings = load_settings()
+    with ExitStack() as stack:
+        url = settings.redis_url
+        if url is None:  # the embedded Redis: the running service's, or started just for this import
+            server = RedisServer(data_dir=settings.data_dir.resolve() / "redis", binary=settings.redis_server_binary)
+            if not answers_ping(str(server.socket_path)):
+                try:
+                    stack.enter_context(server)
+                except RedisServerError as exc:
+                    raise click.ClickException(str(exc)) from exc
+            url = server.url
+        client = connect_sync(url, cluster=settings.redis_cluster and settings.redis_url is not None)
+        stack.callback(client.close)
+        try:
+            size = import_shades_sync(client, [asdict(s) for s in shades], replace=replace)
+        except StorageError as exc:
+            raise click.ClickException(f"nothing imported: Redis failed: {exc}") from exc
+    click.echo(f"imported {len(shades)} shades; the catalogue now holds {size}")

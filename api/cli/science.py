@@ -1,0 +1,205 @@
+"""Colour science from the command line: measure a photo, print a card, formulate a recipe, fit base libraries."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from api.cli.common import load_settings
+
+if TYPE_CHECKING:
+    from api.storage.libraries import LibraryStore
+    from color.card import ReferenceCard
+
+
+@click.command()
+@click.argument("photo", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--card", "card_reference", default=None, help="Card id, optionally id@batch (default: recognised).")
+@click.option(
+    "--regions",
+    "regions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON list of {"name", "polygon": [[x, y], ...]} in pixels of the upright photo.',
+)
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def measure(photo: Path, card_reference: str | None, regions_file: Path | None, output_format: str) -> None:
+    """Measure skin colour (CIELAB D65, 2°) from PHOTO of a face next to the reference card."""
+    from api.measurements.service import photo_result
+    from color.errors import ColorError
+    from color.measure import measure_photo
+
+    regions = None
+    if regions_file is not None:
+        try:
+            regions = json.loads(regions_file.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{regions_file} is not valid JSON: {exc}") from exc
+    settings = load_settings()
+    try:
+        measured = measure_photo(
+            photo.read_bytes(), card=card_reference, regions=regions, face_model=settings.face_model
+        )
+    except ColorError as exc:
+        problem = {"code": exc.code, "detail": exc.detail, "hint": exc.hint}
+        if output_format == "json":
+            click.echo(json.dumps({"error": problem}, ensure_ascii=False), err=True)
+            sys.exit(1)
+        raise click.ClickException(f"[{exc.code}] {exc.detail}" + (f"\nHint: {exc.hint}" if exc.hint else "")) from exc
+    result = photo_result(measured).model_dump(mode="json")
+    if output_format == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    lab, tone = result["lab"], result["skin_tone"]
+    click.echo(f"L*a*b* (D65, CIE 1931 2°): {lab['L']:.2f} {lab['a']:.2f} {lab['b']:.2f}")
+    click.echo(f"uncertainty (95 %): ±{result['uncertainty_dE00']:.2f} ΔE00")
+    click.echo(
+        f"ITA {tone['ita_deg']:.1f}° ({tone['ita_class']}), hue {tone['hue_deg']:.1f}°, {tone['undertone']} "
+        f"undertone, Monk tone {tone['monk_tone']}"
+    )
+    calibration = result["calibration"]
+    click.echo(f"calibration: {calibration['card_id']}, {calibration['model']}")
+    for check in result["quality"]:
+        click.echo(f"  {'ok ' if check['passed'] else 'BAD'} {check['check']}: {check['value']} ({check['detail']})")
+
+
+@click.group()
+def card() -> None:
+    """Reference cards: print them, and export their definitions."""
+
+
+def _reference_card(card_id: str) -> ReferenceCard:
+    from color.errors import ColorError
+    from color.packaged_data import load_card, parse_card_reference
+
+    identifier, batch = parse_card_reference(card_id)
+    try:
+        return load_card(identifier, batch)
+    except ColorError as exc:
+        raise click.ClickException(exc.detail) from exc
+
+
+@card.command("render")
+@click.argument("card_id")
+@click.option("--dpi", type=click.FloatRange(72, 2400), default=600, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def card_render(card_id: str, dpi: float, output: Path) -> None:
+    """Draw the printable card as PNG (or PDF when OUTPUT ends in .pdf), at true size."""
+    from color.card_render import encode_card
+
+    reference = _reference_card(card_id)
+    image_format = "pdf" if output.suffix.lower() == ".pdf" else "png"
+    data = encode_card(reference, dpi, image_format)
+    temporary = output.with_name(output.name + ".partial")
+    temporary.write_bytes(data)
+    temporary.replace(output)  # never leave a half-written card behind
+    click.echo(f"wrote {output} ({reference.card_id}, batch {reference.batch}, {dpi:g} dpi)")
+
+
+@card.command("export")
+@click.argument("card_id")
+def card_export(card_id: str) -> None:
+    """Print the card's full definition as JSON: geometry in mm, markers, and every patch's spectrum."""
+    from color.card_export import card_definition
+
+    click.echo(json.dumps(card_definition(_reference_card(card_id)), indent=1))
+
+
+@click.command()
+@click.option("--lab", "Lab", nargs=3, type=float, required=True, metavar="L A B", help="Target CIELAB (D65, 2°).")
+@click.option("--coverage", type=click.Choice(["sheer", "medium", "full"]), default="medium", show_default=True)
+@click.option("--size-g", type=float, default=30.0, show_default=True, help="Bottle size in grams.")
+@click.option("--resolution-g", type=float, default=0.01, show_default=True, help="Dispenser resolution.")
+@click.option("--library", "library_version", default=None, help="Base library version (default: shipped).")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def formulate(  # noqa: PLR0917 - click passes each option by position
+    Lab: tuple[float, float, float],
+    coverage: str,
+    size_g: float,
+    resolution_g: float,
+    library_version: str | None,
+    output_format: str,
+) -> None:
+    """A custom-blend recipe for a skin colour: grams of each base for the bottle size."""
+    from catalog.recipe import predict_recipe
+
+    try:
+        library = _libraries().resolve(library_version)
+        recipe = predict_recipe(library, Lab, coverage=coverage, size_g=size_g, resolution_g=resolution_g)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    metamerism = {k: round(v, 3) for k, v in recipe.metamerism_dE00.items()}
+    result: dict[str, Any] = {
+        "library_version": recipe.library_version,
+        "coverage": recipe.coverage,
+        "size_g": recipe.size_g,
+        "bases": [
+            {"base": name, "grams": round(float(grams), 4), "fraction": round(float(grams) / recipe.size_g, 6)}
+            for name, grams in zip(recipe.base_names, recipe.grams, strict=True)
+        ],
+        "vehicle_g": round(recipe.vehicle_g, 4),
+        "target_lab": dict(zip("Lab", (round(float(v), 3) for v in recipe.target_Lab_D65), strict=True)),
+        "predicted_lab": dict(zip("Lab", (round(float(v), 3) for v in recipe.predicted_Lab_D65), strict=True)),
+        "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
+        "delta_E00": round(recipe.delta_E00, 3),
+        "metamerism_dE00": metamerism,
+        "in_gamut": recipe.in_gamut,
+    }
+    if output_format == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for base in result["bases"]:
+        click.echo(f"{base['base']:>8s}  {base['grams']:8.2f} g")
+    click.echo(f"{'vehicle':>8s}  {result['vehicle_g']:8.2f} g   (total {size_g:g} g, {coverage} coverage)")
+    click.echo(f"ΔE00 to target under D65: {result['delta_E00']:.3f}{'' if recipe.in_gamut else '  (out of gamut)'}")
+    click.echo("metamerism (ΔE00 on skin): " + ", ".join(f"{k} {v:.2f}" for k, v in metamerism.items()))
+
+
+def _libraries() -> LibraryStore:
+    from api.storage.libraries import LibraryStore
+
+    settings = load_settings()
+    return LibraryStore(settings.data_dir, settings.base_library)
+
+
+@click.group()
+def bases() -> None:
+    """Pigment base libraries."""
+
+
+@bases.command("export")
+@click.argument("version", required=False)
+def bases_export(version: str | None) -> None:
+    """Print a base library as JSON: wavelengths, K and S per base, Saunderson constants, load limits."""
+    try:
+        click.echo(json.dumps(_libraries().resolve(version).to_dict(), indent=1))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@bases.command("fit")
+@click.argument("drawdowns", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "new_version", required=True, help="Version name of the fitted library.")
+@click.option("--template", "template_version", default=None, help="Library giving limits and the white's S.")
+def bases_fit(drawdowns: Path, new_version: str, template_version: str | None) -> None:
+    """Fit K and S of every base from drawdown spectra (CSV) and store the new library version.
+
+    It is written to DATA_DIR/bases/VERSION.json; set TONEMATCH_BASE_LIBRARY=VERSION to use it.
+    """
+    from api.storage.libraries import check_version_name
+    from catalog.drawdowns import fit_library, parse_drawdowns
+
+    libraries = _libraries()
+    try:
+        check_version_name(new_version)
+        template = libraries.resolve(template_version)
+        wavelengths, samples = parse_drawdowns(drawdowns.read_text())
+        library = fit_library(wavelengths, samples, template.S[template.names.index("white")], template, new_version)
+        path = libraries.store(library)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"stored {path}: {len(library.names)} bases fitted from {len(samples)} drawdowns")

@@ -1,0 +1,1 @@
+"""Fulfilment: events to the delivery partner (outbox and worker) and its signed events back."""

@@ -1,0 +1,187 @@
+"""Measurements: turn a photo or an instrument reading into stored numbers, and read them back.
+
+The core (``color``) returns result objects; this service maps them to the response schemas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from api.errors import NotFound
+from api.measurements.schemas import (
+    CalibrationOut,
+    InstrumentInfo,
+    InstrumentReadingIn,
+    MeasurementOut,
+    MeasurementPage,
+    PhotoResultOut,
+    QualityCheckOut,
+    RegionOut,
+    SceneWhiteOut,
+    SkinToneOut,
+)
+from api.schemas import LabD65
+from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
+from api.storage.measurements import MeasurementRepository
+from color.errors import InvalidColorInput
+from color.instrument import Lab_reading_to_D65, reflectance_to_Lab_D65
+from color.measure import Measurement, measure_photo
+from color.skin_tone import SkinToneDescription, describe_skin_tone
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoUpload:
+    """A photo to measure, held in memory only, with the customer's consent and optional hints."""
+
+    photo: bytes
+    consent: str
+    card: str | None
+    regions: Any
+
+
+def lab_out(Lab: Any) -> LabD65:
+    """CIELAB (D65, 2°) rounded to three decimals for a response."""
+    L, a, b = (round(float(v), 3) for v in Lab)
+    return LabD65(L=L, a=a, b=b)
+
+
+def skin_tone_out(description: SkinToneDescription) -> SkinToneOut:
+    return SkinToneOut(
+        ita_deg=round(description.ita_deg, 2),
+        ita_class=description.ita_class,
+        hue_deg=round(description.hue_deg, 2),
+        chroma=round(description.chroma, 2),
+        undertone=description.undertone.value,
+        monk_tone=description.monk_tone,
+        monk_delta_E00=round(description.monk_delta_E00, 2),
+    )
+
+
+def photo_result(measured: Measurement) -> PhotoResultOut:
+    """What a photo measurement says, as the API and the CLI show it."""
+    return PhotoResultOut(
+        lab=lab_out(measured.Lab_D65),
+        uncertainty_dE00=round(measured.uncertainty_dE00_95, 2),
+        skin_tone=skin_tone_out(measured.skin_tone),
+        calibration=CalibrationOut(
+            card_id=measured.card_id,
+            card_batch=measured.card_batch,
+            model=measured.calibration_method,
+            residual_dE00_median=round(measured.calibration_residual_dE00_median, 3),
+            loo_dE00_median=round(measured.calibration_loo_dE00_median, 3),
+            loo_skin_dE00_rms=round(measured.calibration_loo_skin_dE00_rms, 3),
+            models_loo_skin_dE00=measured.candidates_loo_skin_dE00,
+            scene_white=SceneWhiteOut(
+                as_shot_xy=[round(float(v), 4) for v in measured.as_shot_white_xy],
+                as_shot_cct_K=None if measured.as_shot_white_cct_K is None else round(measured.as_shot_white_cct_K),
+            ),
+            mirrored_photo=measured.mirrored,
+        ),
+        regions=[
+            RegionOut(
+                name=region.name,
+                lab=lab_out(region.Lab_D65),
+                pixels=region.pixels,
+                skin_pixels=region.kept,
+                spread_dE00=round(region.spread_dE00, 2),
+            )
+            for region in measured.regions
+        ],
+        cheek_difference_dE00=round(measured.cheek_difference_dE00, 2),
+        quality=[
+            QualityCheckOut(check=q.name, passed=q.passed, value=q.value, limit=q.limit, detail=q.detail)
+            for q in measured.quality
+        ],
+    )
+
+
+class MeasurementService:
+    """A customer's measurements. Photos are measured in worker threads, off the event loop, a few at once."""
+
+    def __init__(
+        self, repository: MeasurementRepository, *, limiter: anyio.CapacityLimiter, face_model: Path | None
+    ) -> None:
+        self._repository = repository
+        self._limiter = limiter
+        self._face_model = face_model
+
+    async def record_instrument_reading(self, customer_id: str, reading: InstrumentReadingIn) -> MeasurementOut:
+        """Convert an instrument reading to CIELAB D65/2°, describe it, and store it for the customer."""
+        if reading.spectrum is not None:
+            converted = reflectance_to_Lab_D65(reading.spectrum.wavelengths_nm, reading.spectrum.reflectance)
+            illuminant, observer = None, None
+        elif reading.lab is not None:
+            converted = Lab_reading_to_D65(
+                [reading.lab.L, reading.lab.a, reading.lab.b], reading.illuminant, reading.observer
+            )
+            illuminant, observer = reading.illuminant, reading.observer
+        else:  # InstrumentReadingIn's validator requires exactly one of them
+            raise InvalidColorInput("A reading needs `lab` or `spectrum`.")
+        measurement = MeasurementOut(
+            id=new_id(MEASUREMENT_ID_PREFIX),
+            source="instrument",
+            created_at=datetime.now(UTC),
+            consent=reading.consent,
+            lab=lab_out(converted.Lab_D65),
+            skin_tone=skin_tone_out(describe_skin_tone(converted.Lab_D65)),
+            instrument=InstrumentInfo(
+                name=reading.instrument, illuminant=illuminant, observer=observer, conversion=converted.method
+            ),
+        )
+        await self._repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
+        return measurement
+
+    async def record_photo(self, customer_id: str, upload: PhotoUpload) -> MeasurementOut:
+        """Measure the photo in a worker thread, then keep only the numbers."""
+        measured = await anyio.to_thread.run_sync(
+            partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=self._face_model),
+            limiter=self._limiter,
+        )
+        result = photo_result(measured)
+        measurement = MeasurementOut(
+            id=new_id(MEASUREMENT_ID_PREFIX),
+            source="photo",
+            created_at=datetime.now(UTC),
+            consent=upload.consent,
+            lab=result.lab,
+            uncertainty_dE00=result.uncertainty_dE00,
+            skin_tone=result.skin_tone,
+            calibration=result.calibration,
+            regions=result.regions,
+            cheek_difference_dE00=result.cheek_difference_dE00,
+            quality=result.quality,
+        )
+        await self._repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
+        return measurement
+
+    async def find(self, customer_id: str, measurement_id: str) -> MeasurementOut | None:
+        """The customer's measurement, or None (unknown, another's, or expired)."""
+        if not is_valid_id(measurement_id, MEASUREMENT_ID_PREFIX):
+            return None
+        record = await self._repository.get(customer_id, measurement_id)
+        return None if record is None else MeasurementOut.model_validate(record)
+
+    async def get(self, customer_id: str, measurement_id: str) -> MeasurementOut:
+        """The customer's measurement; 404 otherwise."""
+        measurement = await self.find(customer_id, measurement_id)
+        if measurement is None:
+            raise NotFound(f"No measurement {measurement_id!r}.")
+        return measurement
+
+    async def list_page(self, customer_id: str, *, limit: int, before: str | None) -> MeasurementPage:
+        records, cursor = await self._repository.list_page(customer_id, limit=limit, before=before)
+        return MeasurementPage(items=[MeasurementOut.model_validate(r) for r in records], next_cursor=cursor)
+
+    async def all_of(self, customer_id: str) -> list[MeasurementOut]:
+        """Every measurement the customer still has, oldest first (expired ones are gone)."""
+        found = [await self.find(customer_id, i) for i in await self._repository.ids(customer_id)]
+        return [m for m in found if m is not None]
+
+    async def ids_of(self, customer_id: str) -> list[str]:
+        return await self._repository.ids(customer_id)

@@ -1,0 +1,1 @@
+"""The customer's data rights: export everything kept, erase it."""

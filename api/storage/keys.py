@@ -1,0 +1,130 @@
+"""The Redis key layout: partitions and every key the service writes. The layout is a data format: change it here.
+
+Redis Cluster maps a key to a slot by the part of the key inside ``{...}`` (the hash tag), and a transaction or
+script may only touch keys of one slot. Customers are spread over ``PARTITIONS`` tags by CRC-32 of their id;
+an order's id carries its partition in its last two hex digits (``api.storage.ids``), so the lab and the
+fulfilment partner, who know only the order id, reach the same slot. The worker reads every partition's outbox.
+
+``PARTITIONS`` is part of the data layout: changing it would move customers to other tags, so it is a
+constant, not a setting. Sixteen partitions spread over up to sixteen cluster primaries.
+
+Keys (``tm:{pNN}`` is a partition's tag, ``c:<customer>`` a customer inside it):
+
+- ``tm:{pNN}:c:<customer>:msr:<id>``: one measurement, JSON; expires after the retention period unless an
+  order keeps it; ``...:msrs``: sorted set of the customer's measurement ids (all scores 0, lexical order)
+- ``tm:{pNN}:c:<customer>:fml:<id>`` and ``...:fmls``: formulations, the same way; ``...:fml:<id>:corrections``
+- ``tm:fml-owner:<id>``: the customer of a formulation, for the lab's lookup by id
+- ``tm:{shades}:list`` and ``tm:{shades}:version``: the imported catalogue
+- ``tm:{pNN}:ord:<id>``: hash with ``status``, ``updated_at``, ``record`` (JSON of what was ordered),
+  ``shipping`` (sealed name and address, ``api.sealing``), and ``shipment`` / ``qc`` once known;
+  ``...:ord:<id>:log``: list of transitions, JSON with time, actor, from and to
+- ``tm:{pNN}:c:<customer>:ords``: the customer's order ids (lexical = creation order)
+- ``tm:{pNN}:c:<customer>:idem:<sha256 of the key>``: ``<request fingerprint> <order id>``
+- ``tm:{pNN}:status:<status>``: order ids in that status, scored by creation time (the lab's queue)
+- ``tm:{pNN}:outbox``: stream of events written by the same script as the transition that causes them;
+  ``...:outbox:events`` (hash id → JSON), ``...:outbox:due`` (schedule), ``...:outbox:dead`` (dead letters)
+- ``tm:{pNN}:whin:<sha256 of webhook-id>``: inbound webhook ids already applied
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+KEY_PREFIX = "tm"
+PARTITIONS = 16
+SHADES_KEY = f"{KEY_PREFIX}:{{shades}}:list"
+SHADES_VERSION_KEY = f"{KEY_PREFIX}:{{shades}}:version"
+
+
+def partition_of(customer_id: str) -> int:
+    return zlib.crc32(customer_id.encode()) % PARTITIONS
+
+
+def partition_tag(partition: int) -> str:
+    """The key prefix of one partition, hash tag included: ``tm:{p07}``."""
+    return f"{KEY_PREFIX}:{{p{partition:02d}}}"
+
+
+def customer_tag(customer_id: str) -> str:
+    """The key prefix of one customer's data, inside the customer's partition."""
+    return f"{partition_tag(partition_of(customer_id))}:c:{customer_id}"
+
+
+def digest(value: str) -> str:
+    """SHA-256 hex of a value that becomes part of a key (an idempotency key, a webhook id)."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+# Measurements and formulations of one customer.
+
+
+def measurement_key(customer_id: str, measurement_id: str) -> str:
+    return f"{customer_tag(customer_id)}:msr:{measurement_id}"
+
+
+def measurement_index_key(customer_id: str) -> str:
+    return f"{customer_tag(customer_id)}:msrs"
+
+
+def formulation_key(customer_id: str, formulation_id: str) -> str:
+    return f"{customer_tag(customer_id)}:fml:{formulation_id}"
+
+
+def formulation_index_key(customer_id: str) -> str:
+    return f"{customer_tag(customer_id)}:fmls"
+
+
+def corrections_key(customer_id: str, formulation_id: str) -> str:
+    return f"{formulation_key(customer_id, formulation_id)}:corrections"
+
+
+def formulation_owner_key(formulation_id: str) -> str:
+    return f"{KEY_PREFIX}:fml-owner:{formulation_id}"
+
+
+# Orders.
+
+
+def order_key(partition: int, order_id: str) -> str:
+    return f"{partition_tag(partition)}:ord:{order_id}"
+
+
+def order_log_key(partition: int, order_id: str) -> str:
+    return f"{order_key(partition, order_id)}:log"
+
+
+def customer_orders_key(customer_id: str) -> str:
+    return f"{customer_tag(customer_id)}:ords"
+
+
+def idempotency_record_key(customer_id: str, key: str) -> str:
+    return f"{customer_tag(customer_id)}:idem:{digest(key)}"
+
+
+def status_key(partition: int, status: str) -> str:
+    return f"{partition_tag(partition)}:status:{status}"
+
+
+def webhook_seen_key(partition: int, webhook_id: str) -> str:
+    return f"{partition_tag(partition)}:whin:{digest(webhook_id)}"
+
+
+# The outbox of one partition.
+
+
+def outbox_key(partition: int) -> str:
+    """The stream that transitions append their events to."""
+    return f"{partition_tag(partition)}:outbox"
+
+
+def outbox_events_key(partition: int) -> str:
+    return f"{outbox_key(partition)}:events"
+
+
+def outbox_due_key(partition: int) -> str:
+    return f"{outbox_key(partition)}:due"
+
+
+def outbox_dead_key(partition: int) -> str:
+    return f"{outbox_key(partition)}:dead"

@@ -1,0 +1,144 @@
+"""Every error becomes an RFC 9457 ``application/problem+json`` document with a stable ``code`` member."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from api.errors import ApiError, WebhookSignatureInvalid
+from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
+from color.errors import ColorError, PhotoError
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:tonematch:problem:"
+logger = logging.getLogger("tonematch.api")
+
+# Codes for the errors Litestar raises itself, by status.
+_FRAMEWORK_CODES = {
+    400: "invalid_request",
+    401: "token_missing",
+    403: "role_not_allowed",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    hint: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build one problem document (RFC 9457 §3) with our ``code`` and optional ``hint`` members."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + code,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+    }
+    if hint:
+        body["hint"] = hint
+    if extra:
+        body.update({key: value for key, value in extra.items() if key not in body})
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
+    bearer = exc.status_code == 401 and not isinstance(exc, WebhookSignatureInvalid)
+    headers = {"WWW-Authenticate": 'Bearer realm="tonematch"'} if bearer else None
+    return problem_response(
+        request,
+        status=exc.status_code,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        hint=exc.hint,
+        extra=exc.extra,
+        headers=headers,
+    )
+
+
+def _colour_error(request: Request[Any, Any, Any], exc: ColorError) -> Response[dict[str, Any]]:
+    """422: the input was understood but gives no trustworthy colour. A photo problem asks for a retake."""
+    is_photo = isinstance(exc, PhotoError)
+    return problem_response(
+        request,
+        status=422,
+        code=exc.code,
+        title="Photo cannot be measured" if is_photo else "Unprocessable colour",
+        detail=exc.detail,
+        hint=exc.hint,
+        extra={"retake": True} if is_photo else None,
+    )
+
+
+def _caused_by_decoding(exc: BaseException) -> bool:
+    """True when the error comes from a body that could not be parsed at all (not from schema validation)."""
+    # Litestar re-raises the body decoder's SerializationException as a ClientException "from" it.
+    return not isinstance(exc, ValidationException) and isinstance(exc.__cause__, SerializationException)
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if status >= 500:
+        return _unexpected(request, exc)
+    code = _FRAMEWORK_CODES.get(status, "client_error")
+    extra: dict[str, Any] = {}
+    detail = exc.detail or HTTPStatus(status).phrase
+    if isinstance(exc, ValidationException) and exc.extra:
+        extra["errors"] = exc.extra
+    if status == 400 and _caused_by_decoding(exc):
+        code = "malformed_body"
+        detail = f"The request body is not valid JSON: {detail}."
+    headers = dict(exc.headers or {})
+    return problem_response(request, status=status, code=code, detail=detail, extra=extra, headers=headers or None)
+
+
+def _storage_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Redis unreachable, loading or failing over: nothing was half-written (every write is one script or
+    transaction), so the client may retry; an order retried with its Idempotency-Key is not duplicated."""
+    logger.warning("storage unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem_response(
+        request,
+        status=503,
+        code="storage_unavailable",
+        detail="Storage is unavailable for a moment; nothing was changed. Retry the request.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    # The request body is never logged: it may hold a face photo or an address.
+    logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        detail="The server failed to handle this request. It has been logged; please try again later.",
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    ApiError: _api_error,
+    ColorError: _colour_error,
+    HTTPException: _http_exception,
+    **dict.fromkeys(STORAGE_UNAVAILABLE_ERRORS, _storage_unavailable),
+    Exception: _unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem_response"]

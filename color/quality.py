@@ -1,0 +1,314 @@
+"""Every photo check, threshold and retake hint in one place: when a photo cannot give a trustworthy colour.
+
+The pipeline (``color.measure``) runs these checks as it goes, in this order:
+
+1. the image's size, before it is decoded (``check_image_size``);
+2. the card's pose once it is found: enough markers, big enough, flat, wholly inside the photo (``check_pose``);
+3. the card's patches before calibration: glare, exposure, readable neutrals, the scene's colour cast
+   (``check_photo``), then the white balance the tone model needed (``check_white_balance_gains``);
+4. the calibration's self-consistency (``check_calibration_consistency``);
+5. skin in each cheek region (``check_skin_pixels``) and even light across the card (``check_even_light``).
+
+A failed check raises ``RetakeNeeded`` whose ``code`` and ``hint`` come from ``Retake``, the table of every
+reason to ask for a new photo. Codes are stable (the HTTP API's problem codes); hints are what a person
+holding a phone can act on. The checks a measurement passed are reported as ``QualityCheck`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+from color.card import PatchKind, ReferenceCard
+from color.colorimetry import LUMA_WEIGHTS, XYZ_to_Lab_D65
+from color.errors import CorruptImage, ImageTooLarge, ImageTooSmall, RetakeNeeded
+
+if TYPE_CHECKING:  # only for annotations: these modules import this one
+    from color.calibrate import Calibration
+    from color.detect import CardPose
+    from color.sampling import PatchSamples
+
+
+class Retake(Enum):
+    """Every reason to ask for a new photo: its stable ``code`` and the ``hint`` that tells a person what to do.
+
+    A code may come with more than one hint when the situations differ (a card not found at all, or found with
+    markers that do not lie on a flat card).
+    """
+
+    CARD_NOT_FOUND = (
+        "card_not_found",
+        "Hold the card flat next to your cheek, fully in the picture, with its printed side to the camera.",
+    )
+    CARD_MARKERS_NOT_FLAT = ("card_not_found", "Hold the card flat, not bent.")
+    CHART_NOT_FOUND = (
+        "card_not_found",
+        "Hold the whole colour chart flat in the picture, facing the camera, without glare.",
+    )
+    CARD_CORNERS_HIDDEN = (
+        "card_partly_hidden",
+        "Keep the whole card in the picture and do not cover its corners with your fingers.",
+    )
+    CARD_OUTSIDE_PHOTO = ("card_partly_hidden", "Keep the whole card in the picture.")
+    CARD_TOO_SMALL = (
+        "card_too_small",
+        "Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",
+    )
+    CARD_NOT_FLAT = ("card_not_flat", "Hold the card flat, not bent, and keep it still.")
+    GLARE_ON_CARD = (
+        "glare_on_card",
+        "Tilt the card slightly away from the light so it does not shine, and avoid direct flash.",
+    )
+    OVEREXPOSED = ("overexposed", "Move out of direct sunlight or away from the lamp; do not use the flash.")
+    TOO_DARK = ("too_dark", "Take the photo in a brighter room, facing the light (a window is best).")
+    CLIPPED_OR_DARK = ("clipped_or_dark", "Use even, moderate light: no direct sun, no flash, not in the dark.")
+    STRONGLY_COLOURED_LIGHT = (
+        "strongly_coloured_light",
+        "Take the photo in daylight or under ordinary white room light, not coloured or party lights.",
+    )
+    POOR_CALIBRATION_FIT = (
+        "poor_calibration_fit",
+        "Use even white light on both the card and your face, and keep the card flat and in focus.",
+    )
+    UNEVEN_LIGHT = (
+        "uneven_light",
+        "Stand facing a window or lamp so that the card and your face are lit the same way, without shadows.",
+    )
+    NO_FACE = ("no_face", "Face the camera in good light, with your whole face in the picture next to the card.")
+    TOO_LITTLE_SKIN = (
+        "too_little_skin",
+        "Face the camera with your cheek evenly lit, free of hair, and not in shadow.",
+    )
+
+    def __init__(self, code: str, hint: str) -> None:
+        self.code = code
+        self.hint = hint
+
+    def error(self, detail: str) -> RetakeNeeded:
+        """The ``RetakeNeeded`` to raise, with ``detail`` saying what was seen in this photo."""
+        return RetakeNeeded(self.code, detail, hint=self.hint)
+
+
+# Hints of the image errors raised on decoding (``color.decode``); their codes are the error classes'.
+UNSUPPORTED_IMAGE_HINT = "Send the photo as JPEG, PNG or HEIC."
+CORRUPT_IMAGE_HINT = "Take the photo again with the phone's camera app and send it as it was saved."
+IMAGE_TOO_LARGE_HINT = "Send the photo at the camera's normal resolution."
+IMAGE_TOO_SMALL_HINT = "Send the full-resolution photo, not a thumbnail."
+
+# 1. The image.
+MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo is the largest we accept; decoded RGB is 150 MB
+MAX_SIDE = 12_000
+MIN_SIDE = 480  # below this the card's patches are too few pixels to average
+# 2. The card's pose.
+MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
+MIN_PATCH_PX = 32  # the smallest patch must span this many pixels: its inner 60 % then has ~370 to average
+MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by more than this share of a patch: bent
+REPROJECTION_FLOOR_PX = 2.0  # ...but never stricter than this: locating a point to a pixel or two is noise
+# 3. The card's patches.
+MAX_GLARE_PATCHES = 2  # more patches with a highlight than this: the card shines
+MIN_NEUTRALS_FOR_TONE = 4  # the tone model (``color.tone_curve``) needs this many readable neutrals
+DARK_WHITE_CODE = 0.25  # the white patch's brightest mean code (0-1) below this: too dark to measure
+MAX_AS_SHOT_WHITE_CHROMA = 30.0  # C*ab of the white patch as the phone rendered it
+MAX_GAIN_RATIO = 6.0  # channel gains this far apart mean light of one strong colour (or a broken AWB)
+# 4. The calibration. The photo's self-consistency: median leave-one-out ΔE00 of a card-only 3×3 fit. Noise,
+# glare, a bent card or a local tone mapping raise it; beyond this the photo is not trusted.
+POOR_FIT_LOO_DE00 = 3.0
+# 5. Skin and light.
+MIN_KEPT_SHARE = 0.3  # of a region's pixels that must be evenly lit skin
+MIN_KEPT_PIXELS = 200
+MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' exposure across the card
+MAX_CHEEK_DIFFERENCE_DE00 = 4.0  # reported, not enforced: cheeks this far apart are worth a look
+
+
+def check_image_size(width: int, height: int) -> None:
+    """Refuse a photo too large to decode safely or too small to measure, from its header's size alone."""
+    if width <= 0 or height <= 0:
+        raise CorruptImage("The photo's header gives no size.", hint=CORRUPT_IMAGE_HINT)
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ImageTooLarge(
+            f"The photo is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels "
+            f"and {MAX_SIDE} pixels a side.",
+            hint=IMAGE_TOO_LARGE_HINT,
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageTooSmall(
+            f"The photo is {width}×{height} pixels; at least {MIN_SIDE} pixels a side are needed.",
+            hint=IMAGE_TOO_SMALL_HINT,
+        )
+
+
+def check_markers_found(count: int) -> None:
+    """Enough of the card's corner markers are visible to trust its pose."""
+    if count < MIN_MARKERS:
+        raise Retake.CARD_CORNERS_HIDDEN.error(f"Only {count} of the card's 4 corner markers are visible.")
+
+
+def check_pose(pose: CardPose, image_size: tuple[int, int]) -> CardPose:
+    """The pose, once it is checked: big enough, flat, and wholly inside the photo (``RetakeNeeded`` if not)."""
+    width, height = image_size
+    layout, px_per_mm = pose.layout, pose.px_per_mm
+    smallest_patch_mm = min(min(p.rect_mm[2], p.rect_mm[3]) for p in layout.patches)
+    patch_px = px_per_mm * smallest_patch_mm
+    if patch_px < MIN_PATCH_PX:
+        raise Retake.CARD_TOO_SMALL.error(
+            f"The card is too small in the photo (its patches span {patch_px:.0f} px; at least {MIN_PATCH_PX} needed)."
+        )
+    error_mm = pose.reprojection_error_mm
+    if error_mm > max(MAX_REPROJECTION_PATCH_SHARE * smallest_patch_mm, REPROJECTION_FLOOR_PX / px_per_mm):
+        raise Retake.CARD_NOT_FLAT.error(f"The card's reference points are {error_mm:.1f} mm off a flat card.")
+    corners = pose.to_image(
+        np.array([[0, 0], [layout.size_mm[0], 0], [layout.size_mm[0], layout.size_mm[1]], [0, layout.size_mm[1]]])
+    )
+    if np.any(corners < -0.5) or np.any(corners[:, 0] > width - 0.5) or np.any(corners[:, 1] > height - 0.5):
+        raise Retake.CARD_OUTSIDE_PHOTO.error("Part of the card is outside the photo.")
+    return pose
+
+
+def _usable_patches(samples: PatchSamples) -> tuple[NDArray[np.bool_], dict[str, str]]:
+    rejected: dict[str, str] = {}
+    usable = np.ones(len(samples.RGB_linear), dtype=bool)
+    for reason, flags in (("clipped", samples.clipped), ("crushed", samples.crushed), ("glare", samples.glare)):
+        usable &= ~flags
+        for index in np.flatnonzero(flags):
+            rejected.setdefault(str(index), reason)
+    return usable, rejected
+
+
+def as_shot_white_xy(card: ReferenceCard, samples: PatchSamples) -> NDArray[np.float64]:
+    """Chromaticity of the whitest patch as the phone rendered it, read as sRGB (its D65 white = no cast)."""
+    white = int(np.argmax(card.XYZ_D65[:, 1]))
+    XYZ = colour.RGB_to_XYZ(samples.RGB_linear[white], colour.RGB_COLOURSPACES["sRGB"], apply_cctf_decoding=False)
+    return np.asarray(colour.XYZ_to_xy(XYZ), dtype=np.float64)
+
+
+def check_photo(
+    card: ReferenceCard, samples: PatchSamples
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[str, str]]:
+    """Usable patches, usable neutrals, and why others were left out; ``RetakeNeeded`` for a bad photo."""
+    usable, rejected_by_index = _usable_patches(samples)
+    names = [p.name for p in card.layout.patches]
+    rejected = {names[int(i)]: reason for i, reason in rejected_by_index.items()}
+    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
+    neutral_usable = np.zeros(len(usable), dtype=bool)
+    neutral_usable[neutral] = True
+    neutral_usable &= usable
+    glare_count = int(np.sum(samples.glare))
+    if glare_count > MAX_GLARE_PATCHES or (
+        np.any(samples.glare[neutral]) and neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE
+    ):
+        raise Retake.GLARE_ON_CARD.error(f"Light reflects off the card ({glare_count} patches show a highlight).")
+    white = int(np.argmax(card.XYZ_D65[:, 1]))
+    if samples.clipped[white] and np.sum(samples.clipped[neutral]) >= 2:
+        raise Retake.OVEREXPOSED.error("The card's light patches are saturated (pure white in the photo).")
+    if samples.RGB_code[white].max() < DARK_WHITE_CODE:
+        raise Retake.TOO_DARK.error("The photo is too dark to measure colour.")
+    if neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE:
+        raise Retake.CLIPPED_OR_DARK.error("Too few of the card's grey patches are readable (clipped or crushed).")
+    white_Lab = XYZ_to_Lab_D65(colour.xy_to_XYZ(as_shot_white_xy(card, samples)))
+    if float(np.hypot(white_Lab[1], white_Lab[2])) > MAX_AS_SHOT_WHITE_CHROMA:
+        raise Retake.STRONGLY_COLOURED_LIGHT.error("The photo has a strong colour cast that the phone did not correct.")
+    return usable, neutral_usable, rejected
+
+
+def check_white_balance_gains(gains: NDArray[np.float64]) -> None:
+    """The tone model's per-channel gains (3,) must not be so far apart that one colour of light dominates."""
+    if gains.max() / gains.min() > MAX_GAIN_RATIO:
+        raise Retake.STRONGLY_COLOURED_LIGHT.error(
+            "The light is of one strong colour, so skin colour cannot be recovered reliably."
+        )
+
+
+def check_calibration_consistency(consistency_dE00: float) -> None:
+    """The photo's self-consistency (``Calibration.photo_consistency_dE00``) must be within ``POOR_FIT_LOO_DE00``."""
+    if consistency_dE00 > POOR_FIT_LOO_DE00:
+        raise Retake.POOR_CALIBRATION_FIT.error(
+            f"The card's colours cannot be reproduced well in this photo (leave-one-out ΔE00 {consistency_dE00:.1f})."
+        )
+
+
+def check_skin_pixels(region_name: str, kept: int, pixels: int) -> None:
+    """Enough of a region's ``pixels`` were ``kept`` as evenly lit skin to measure its colour."""
+    if kept < MIN_KEPT_PIXELS or kept < MIN_KEPT_SHARE * pixels:
+        raise Retake.TOO_LITTLE_SKIN.error(
+            f"Region {region_name!r} shows too little evenly lit skin ({kept} of {pixels} pixels)."
+        )
+
+
+def neutral_exposure_spread(samples: PatchSamples, card: ReferenceCard) -> float:
+    """Relative spread of the neutral patches' linear response after dividing by their reference Y.
+
+    Under even light every neutral's ratio of camera luminance to reference Y is the same (up to the tone
+    curve, which the ratio of neighbours in lightness barely sees); a light gradient across the card
+    spreads them.
+    """
+    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
+    usable = neutral[~(samples.clipped[neutral] | samples.crushed[neutral] | samples.glare[neutral])]
+    Y = card.XYZ_D65[usable, 1]
+    light = samples.RGB_linear[usable] @ LUMA_WEIGHTS
+    bright = Y > 0.1  # dark patches are dominated by the tone curve's toe
+    if bright.sum() < 3:
+        return 0.0
+    ratio = np.log(light[bright] / Y[bright])
+    slope = np.polyfit(np.log(Y[bright]), ratio, 1)
+    residual = ratio - np.polyval(slope, np.log(Y[bright]))
+    return float(np.ptp(residual))
+
+
+def check_even_light(spread: float) -> None:
+    """The neutrals' exposure spread (``neutral_exposure_spread``) must be within ``MAX_NEUTRAL_EXPOSURE_SPREAD``."""
+    if spread > MAX_NEUTRAL_EXPOSURE_SPREAD:
+        raise Retake.UNEVEN_LIGHT.error(
+            "The light falls unevenly across the card, so the face may be lit differently too."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class QualityCheck:
+    name: str
+    passed: bool
+    value: float | None
+    limit: float | None
+    detail: str
+
+
+def quality_report(
+    pose: CardPose,
+    samples: PatchSamples,
+    calibration: Calibration,
+    exposure_spread: float,
+    cheek_difference_dE00: float,
+) -> list[QualityCheck]:
+    """The checks of a measured photo, with their values and limits, as reported beside its colour."""
+    return [
+        QualityCheck("card_found", True, float(len(pose.markers_found)), 4.0, f"markers {list(pose.markers_found)}"),
+        QualityCheck("card_size", True, round(pose.px_per_mm, 2), None, "pixels per millimetre on the card"),
+        QualityCheck(
+            "glare", not bool(samples.glare.any()), float(samples.glare.sum()), 0.0, "patches with a highlight"
+        ),
+        QualityCheck(
+            "calibration_fit",
+            True,
+            round(calibration.photo_consistency_dE00(), 3),
+            POOR_FIT_LOO_DE00,
+            "median leave-one-out ΔE00 of a card-only fit (the photo's consistency)",
+        ),
+        QualityCheck(
+            "even_light_on_card",
+            exposure_spread <= MAX_NEUTRAL_EXPOSURE_SPREAD,
+            round(exposure_spread, 3),
+            MAX_NEUTRAL_EXPOSURE_SPREAD,
+            "spread of the neutrals' exposure (log units)",
+        ),
+        QualityCheck(
+            "cheeks_agree",
+            cheek_difference_dE00 <= MAX_CHEEK_DIFFERENCE_DE00,
+            round(cheek_difference_dE00, 2),
+            MAX_CHEEK_DIFFERENCE_DE00,
+            "largest ΔE00 between regions",
+        ),
+    ]

@@ -1,0 +1,101 @@
+"""The command line: token minting and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from click.testing import CliRunner
+
+from api.cli import cli
+from api.settings import get_settings
+from api.web.tokens import Role, verify_token
+from tests.conftest import TEST_SECRET
+
+
+def test_token_create_mints_a_verifiable_customer_token(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_SECRET_KEY=TEST_SECRET)
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "customer", "--subject", "cus_42"])
+    assert result.exit_code == 0, result.output
+    principal = verify_token(result.output.strip(), secret=TEST_SECRET, issuer="tonematch")
+    assert (principal.role, principal.subject) == (Role.CUSTOMER, "cus_42")
+
+
+def test_token_create_without_secret_uses_a_kept_development_key(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    first = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    second = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    assert first.exit_code == second.exit_code == 0
+    key = get_settings().resolved_secret_key()
+    for output in (first.output, second.output):
+        assert verify_token(output.strip(), secret=key, issuer="tonematch").role is Role.LAB
+    key_file = get_settings().data_dir / "secret.key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_customer_token_needs_a_subject(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_SECRET_KEY=TEST_SECRET)
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "customer"])
+    assert result.exit_code != 0
+    assert "--subject" in result.output
+
+
+def test_unknown_role_is_refused(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_SECRET_KEY=TEST_SECRET)
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "superuser"])
+    assert result.exit_code == 2
+    assert "superuser" in result.output
+
+
+def test_production_without_secret_is_refused(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_ENVIRONMENT="production")
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    assert result.exit_code == 1
+    assert "TONEMATCH_SECRET_KEY must be set" in result.output
+
+
+def test_short_secret_is_refused(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_SECRET_KEY="short")
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    assert result.exit_code == 1
+    assert "at least 32 bytes" in result.output
+
+
+def test_a_damaged_development_key_is_refused_not_used(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    key_file = get_settings().data_dir / "secret.key"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("")  # e.g. a crash between creating and writing an older key file
+    result = CliRunner().invoke(cli, ["token", "create", "--role", "lab"])
+    assert result.exit_code == 1
+    assert "no usable key" in result.output
+    assert not list(key_file.parent.glob(".secret.key.*"))  # no temporary left behind
+
+
+def test_worker_needs_redis(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output
+
+
+def test_production_refuses_to_run_without_its_keys(settings_env: Callable[..., None]) -> None:
+    settings_env(
+        TONEMATCH_ENVIRONMENT="production", TONEMATCH_SECRET_KEY=TEST_SECRET, REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "TONEMATCH_DATA_KEYS must be set in production" in result.output
+
+
+def test_malformed_data_keys_are_a_clear_error(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_DATA_KEYS='{"k1": "too-short"}', REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "data key must be" in result.output
+
+
+def test_a_webhook_url_that_is_not_http_is_refused(settings_env: Callable[..., None]) -> None:
+    settings_env(TONEMATCH_FULFILMENT_WEBHOOK_URL="ftp://partner.example/hooks", REDIS_URL="redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(cli, ["worker"])
+    assert result.exit_code != 0
+    assert "must be an http:// or https:// URL" in result.output

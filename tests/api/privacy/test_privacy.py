@@ -1,0 +1,159 @@
+"""The customer's data: export of everything kept, erasure, sealed names and addresses, key rotation."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api.app import create_app
+from api.sealing import Sealer, SealingError, decode_key, new_key
+from api.settings import Settings
+from api.web.tokens import Role
+from tests.api.orders.helpers import ADDRESS, Auth, make_formulation, place_order, signed_event
+from tests.api.web.test_problems import assert_problem
+
+
+def test_export_shows_everything_kept_about_the_caller_only(client: TestClient[Litestar], auth: Auth) -> None:
+    formulation = make_formulation(client, auth, "alice")
+    make_formulation(client, auth, "bob")
+    order = place_order(client, auth, "alice", formulation).json()
+    export = client.get("/v1/me/export", headers=auth(Role.CUSTOMER, "alice"))
+    assert export.status_code == 200, export.text
+    data = export.json()
+    assert data["customer_id"] == "alice"
+    assert len(data["measurements"]) == 1
+    assert data["measurements"][0]["consent"] == "2026-01"
+    assert [f["id"] for f in data["formulations"]] == [formulation]
+    assert [o["id"] for o in data["orders"]] == [order["id"]]
+    assert data["orders"][0]["shipping"] == ADDRESS
+
+
+def _deliver(client: TestClient[Litestar], auth: Auth, settings: Settings, order_id: str, formulation: str) -> None:
+    lab = auth(Role.LAB)
+    client.post(f"/v1/lab/orders/{order_id}/start", headers=lab)
+    target = client.get(f"/v1/lab/formulations/{formulation}?size_g=30", headers=lab).json()["target_masstone_lab"]
+    client.post(f"/v1/lab/orders/{order_id}/qc", json={"batch_g": 30, "batch_id": "B", "lab": target}, headers=lab)
+    client.post(f"/v1/lab/orders/{order_id}/ready", headers=lab)
+    for event, data in (("order.shipped", {"carrier": "CJ", "tracking_number": "CJ-99999"}), ("order.delivered", {})):
+        body, headers = signed_event(settings, event, {"order_id": order_id, **data})
+        assert client.post("/v1/webhooks/fulfilment/", content=body, headers=headers).status_code == 200
+
+
+def test_erasure_deletes_measurements_and_formulations_and_keeps_orders_without_the_address(
+    client: TestClient[Litestar], auth: Auth, settings: Settings, redis_url: str
+) -> None:
+    alice = auth(Role.CUSTOMER, "alice")
+    formulation = make_formulation(client, auth, "alice")
+    delivered = place_order(client, auth, "alice", formulation).json()["id"]
+    _deliver(client, auth, settings, delivered, formulation)
+    waiting = place_order(client, auth, "alice", formulation).json()["id"]
+    bob_formulation = make_formulation(client, auth, "bob")
+    erased = client.delete("/v1/me", headers=alice)
+    assert erased.status_code == 200, erased.text
+    assert erased.json() == {
+        "measurements_deleted": 1, "formulations_deleted": 1, "orders_cancelled": 1,
+        "orders_kept_without_personal_data": 2,
+    }  # fmt: skip
+    after = client.get("/v1/me/export", headers=alice).json()
+    assert after["measurements"] == []
+    assert after["formulations"] == []
+    assert after["corrections"] == []
+    kept = {o["id"]: o for o in after["orders"]}
+    assert kept[delivered]["status"] == "delivered"
+    assert kept[waiting]["status"] == "cancelled"
+    assert all(o["shipping"] is None and o["erased"] for o in kept.values())
+    assert_problem(client.get(f"/v1/lab/formulations/{formulation}", headers=auth(Role.LAB)), 404, "not_found")
+    raw = redis.Redis.from_url(redis_url)
+    assert not [k for k in raw.scan_iter(count=1000) if b":c:alice:" in k and (b":msr" in k or b":fml" in k)]
+    assert all(not raw.hexists(k, "shipping") for k in raw.scan_iter(match="*:ord:*") if raw.type(k) == b"hash"
+               and b"alice" in (raw.hget(k, "record") or b""))  # fmt: skip
+    raw.close()
+    # An erased order has no address to reuse: a reorder must give one.
+    reorder = client.post(f"/v1/orders/{delivered}/reorder", json={}, headers={**alice, "Idempotency-Key": "again"})
+    assert_problem(reorder, 400, "invalid_request")
+    # Bob's data is untouched.
+    assert client.get(f"/v1/formulations/{bob_formulation}", headers=auth(Role.CUSTOMER, "bob")).status_code == 200
+
+
+def test_erasure_waits_while_an_order_is_on_its_way_and_changes_nothing(
+    client: TestClient[Litestar], auth: Auth
+) -> None:
+    alice = auth(Role.CUSTOMER, "alice")
+    formulation = make_formulation(client, auth, "alice")
+    order_id = place_order(client, auth, "alice", formulation).json()["id"]
+    client.post(f"/v1/lab/orders/{order_id}/start", headers=auth(Role.LAB))
+    before = client.get("/v1/me/export", headers=alice).json()
+    body = assert_problem(client.delete("/v1/me", headers=alice), 409, "orders_in_progress")
+    assert body["order_ids"] == [order_id]
+    after = client.get("/v1/me/export", headers=alice).json()
+    assert {k: v for k, v in after.items() if k != "exported_at"} == {
+        k: v for k, v in before.items() if k != "exported_at"
+    }
+
+
+def test_sealed_values_open_only_for_their_record_and_survive_key_rotation() -> None:
+    old, new = decode_key(new_key()), decode_key(new_key())
+    before = Sealer({"k1": old}, "k1")
+    sealed = before.seal(b"12 Teheran-ro", "ord_1")
+    assert b"Teheran" not in sealed.encode()
+    with pytest.raises(SealingError):
+        before.open(sealed, "ord_2")  # moved onto another order
+    tampered = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+    with pytest.raises(SealingError):
+        before.open(tampered, "ord_1")
+    rotated = Sealer({"k1": old, "k2": new}, "k2")
+    assert rotated.open(sealed, "ord_1") == b"12 Teheran-ro"
+    resealed = rotated.reseal(sealed, "ord_1")
+    assert resealed.startswith("v1.k2.")
+    assert rotated.open(resealed, "ord_1") == b"12 Teheran-ro"
+    with pytest.raises(SealingError):
+        Sealer({"k2": new}, "k2").open(sealed, "ord_1")  # the retired key is gone: old values no longer open
+    with pytest.raises(SealingError):
+        Sealer({"k1": old}, "k9")
+    with pytest.raises(SealingError):
+        decode_key("c2hvcnQ")
+
+
+def test_orders_sealed_with_an_old_key_are_read_after_rotation(settings: Settings, auth: Auth) -> None:
+    first_key = new_key()
+    before = Settings(**{**settings.model_dump(), "data_keys": {"k1": first_key}, "data_key_id": "k1"})
+    with TestClient(app=create_app(before)) as c1:
+        formulation = make_formulation(c1, auth, "alice")
+        order_id = place_order(c1, auth, "alice", formulation).json()["id"]
+    rotated = Settings(
+        **{**settings.model_dump(), "data_keys": {"k1": first_key, "k2": new_key()}, "data_key_id": "k2"}
+    )
+    with TestClient(app=create_app(rotated)) as c2:
+        order = c2.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice")).json()
+        assert order["shipping"] == ADDRESS
+
+
+def test_reseal_moves_every_address_to_the_current_key(
+    settings: Settings,
+    auth: Auth,
+    settings_env,
+    redis_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    first, second = new_key(), new_key()
+    with TestClient(app=create_app(Settings(**{**settings.model_dump(), "data_keys": {"k1": first}}))) as client:
+        formulation = make_formulation(client, auth, "alice")
+        order_id = place_order(client, auth, "alice", formulation).json()["id"]
+    settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k1": "{first}", "k2": "{second}"}}',
+                 TONEMATCH_DATA_KEY_ID="k2")  # fmt: skip
+    result = CliRunner().invoke(cli, ["orders", "reseal"])
+    assert result.exit_code == 0, result.output
+    assert "resealed 1 of 1 orders with data key 'k2'" in result.output
+    only_new = Settings(**{**settings.model_dump(), "data_keys": {"k2": second}})
+    with TestClient(app=create_app(only_new)) as client:
+        order = client.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice")).json()
+        assert order["shipping"] == ADDRESS
+    settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k3": "{new_key()}"}}')
+    refused = CliRunner().invoke(cli, ["orders", "reseal"])
+    assert refused.exit_code != 0
+    assert "stopped" in refused.output
