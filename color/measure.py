@@ -7,6 +7,7 @@ numbers of the returned ``Measurement`` only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from color.calibrate import DEFAULT_METHOD, Calibration, fit, prepare
 from color.card import ReferenceCard
 from color.chart_detect import locate_colorchecker
 from color.colorimetry import XYZ_to_Lab_D65
-from color.decode import decode_photo
+from color.decode import DecodedPhoto, decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
 from color.packaged_data import (
@@ -69,7 +70,7 @@ class Measurement:
     quality: list[QualityCheck] = field(default_factory=list)
 
 
-def _candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
+def candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
     """The card named, or every packaged card (marker cards first: they are found faster and surer)."""
     if card_reference is None:
         ids = sorted(available_cards(), key=lambda card_id: load_layout(card_id).aruco_dictionary is None)
@@ -124,14 +125,33 @@ def measure_photo(
     (with YuNet when ``face_model`` is the path of its ONNX file, else OpenCV's Haar cascade).
     ``working_long_side=None`` decodes at full resolution.
     """
-    cards = _candidate_cards(card)
+    cards = candidate_cards(card)
     photo = decode_photo(data, min_long_side=working_long_side)
+    return measure_image(
+        photo, cards=cards, regions=regions, face_model=face_model, full_resolution=lambda: decode_photo(data)
+    )
+
+
+def measure_image(
+    photo: DecodedPhoto,
+    *,
+    cards: list[ReferenceCard],
+    regions: Any = None,
+    face_model: Path | None = None,
+    full_resolution: Callable[[], DecodedPhoto] | None = None,
+) -> Measurement:
+    """Measure skin colour from decoded pixels; ``measure_photo`` without the decoding.
+
+    ``full_resolution`` gives the same photo decoded at full size, for a second look when ``photo`` was
+    decoded at a reduced scale and the card is too small in it.
+    """
     try:
         reference, pose = find_card(photo.BGR, cards)
     except RetakeNeeded as error:
-        if photo.scale == 1.0 or error.code not in {Retake.CARD_TOO_SMALL.code, Retake.CARD_NOT_FOUND.code}:
+        small = error.code in {Retake.CARD_TOO_SMALL.code, Retake.CARD_NOT_FOUND.code}
+        if photo.scale == 1.0 or full_resolution is None or not small:
             raise
-        photo = decode_photo(data)  # a small card: look again at full resolution
+        photo = full_resolution()  # a small card: look again at full resolution
         reference, pose = find_card(photo.BGR, cards)
     samples = sample_patches(photo.BGR, pose)
     if regions is None:
