@@ -55,7 +55,7 @@ def _baselines(jpeg: bytes, regions: list[dict[str, object]], card_id: str) -> t
     photo = decode_photo(jpeg)
     parsed = parse_regions(regions, photo.size)
     lut = sRGB_decoding_LUT()
-    RGB = np.mean([lut[region_pixels(photo.BGR, r)].mean(axis=0) for r in parsed], axis=0)
+    RGB = np.mean([lut[region_pixels(photo.BGR, r)[0]].mean(axis=0) for r in parsed], axis=0)
     sRGB = colour.RGB_COLOURSPACES["sRGB"]
     as_shot = XYZ_to_Lab_D65(colour.RGB_to_XYZ(RGB, sRGB, apply_cctf_decoding=False))
     card = load_card(card_id)

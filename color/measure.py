@@ -30,7 +30,15 @@ from color.packaged_data import (
     load_virtual_skin,
     parse_card_reference,
 )
-from color.quality import QualityCheck, Retake, check_even_light, neutral_exposure_spread, quality_report
+from color.quality import (
+    CARD_MARGIN_MM,
+    QualityCheck,
+    Retake,
+    check_even_light,
+    check_region_off_card,
+    neutral_exposure_spread,
+    quality_report,
+)
 from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
@@ -102,6 +110,13 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
     raise not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
 
 
+def card_outline_px(pose: CardPose) -> NDArray[np.float64]:
+    """The card's outline in the photo (4, 2), widened by ``CARD_MARGIN_MM`` on every side."""
+    width, height = pose.layout.size_mm
+    m = CARD_MARGIN_MM
+    return pose.to_image(np.array([[-m, -m], [width + m, -m], [width + m, height + m], [-m, height + m]]))
+
+
 def _cct(xy: NDArray[np.float64]) -> float | None:
     try:
         cct = float(colour.xy_to_CCT(xy, method="McCamy 1992"))
@@ -161,12 +176,19 @@ def measure_image(
     else:  # regions come in the full-size upright photo's pixels
         parsed = [Region(r.name, r.polygon * photo.scale) for r in parse_regions(regions, photo.size)]
     prior = load_virtual_skin()
-    codes = [region_pixels(photo.BGR, region) for region in parsed]
+    card_outline = card_outline_px(pose)
+    cut = [region_pixels(photo.BGR, region, exclude=card_outline) for region in parsed]
+    codes, off_card = [c for c, _ in cut], [share for _, share in cut]
+    for region, share in zip(parsed, off_card, strict=True):
+        check_region_off_card(region.name, share)
     prepared = prepare(reference, samples, prior)
     first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False)
     first_Lab = XYZ_to_Lab_D65(np.mean([rough_XYZ(c, first) for c in codes], axis=0))
     calibration: Calibration = fit(prepared, focus_Lab=first_Lab)
-    colours = [region_colour(c, region, calibration) for c, region in zip(codes, parsed, strict=True)]
+    colours = [
+        region_colour(c, region, calibration, off_card_share=share)
+        for c, region, share in zip(codes, parsed, off_card, strict=True)
+    ]
     Lab, cheek_difference = combine_regions(colours)
 
     loo_skin = calibration.card_skin_loo_dE00()
@@ -175,7 +197,8 @@ def measure_image(
         np.sqrt(loo_skin**2 + skin_model**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
     )
     unevenness = neutral_exposure_spread(samples, reference)
-    quality = quality_report(pose, samples, calibration, unevenness, cheek_difference)
+    left_out = max(colour.left_out_share for colour in colours)
+    quality = quality_report(pose, samples, calibration, unevenness, cheek_difference, left_out_share=left_out)
     check_even_light(unevenness)
     return Measurement(
         Lab_D65=Lab,

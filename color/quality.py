@@ -84,6 +84,10 @@ class Retake(Enum):
         "too_little_skin",
         "Face the camera with your cheek evenly lit, free of hair, and not in shadow.",
     )
+    REGION_NOT_SKIN = (
+        "region_not_skin",
+        "Keep each cheek area on bare, evenly lit skin: not on the card, your hair, a shadow or the background.",
+    )
 
     def __init__(self, code: str, hint: str) -> None:
         self.code = code
@@ -123,6 +127,13 @@ MIN_KEPT_SHARE = 0.3  # of a region's pixels that must be evenly lit skin
 MIN_KEPT_PIXELS = 200
 MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' exposure across the card
 MAX_CHEEK_DIFFERENCE_DE00 = 4.0  # reported, not enforced: cheeks this far apart are worth a look
+CARD_MARGIN_MM = 3.0  # the card's outline widened by this much: its edge, blur and the shadow it casts
+MIN_OFF_CARD_SHARE = 0.5  # a region may graze the card (that part is left out), not lie mostly on it
+MIN_SKIN_COLOUR_SHARE = 0.5  # of a region's unsaturated pixels with a skin hue (hair, fabric, walls have few)
+# Two groups of pixels this far apart (CIEDE2000 between their means) are two surfaces, not one skin: within a
+# lit cheek, skin varies by a few ΔE00. The smaller group is left out when the larger holds MIN_MAIN_SURFACE_SHARE.
+TWO_SURFACES_DE00 = 10.0
+MIN_MAIN_SURFACE_SHARE = 0.6
 
 
 def check_image_size(width: int, height: int) -> None:
@@ -231,6 +242,33 @@ def check_calibration_consistency(consistency_dE00: float) -> None:
         )
 
 
+def check_region_off_card(region_name: str, off_card_share: float) -> None:
+    """A region must lie mostly off the card: ``off_card_share`` is the share of its area clear of the card."""
+    if off_card_share < MIN_OFF_CARD_SHARE:
+        raise Retake.REGION_NOT_SKIN.error(
+            f"Region {region_name!r} lies on the reference card ({100 * (1 - off_card_share):.0f} % of it), "
+            "not on skin."
+        )
+
+
+def check_region_skin_colours(region_name: str, skin_colour_share: float) -> None:
+    """Most of a region's pixels must have a skin colour; else it shows hair, fabric or background."""
+    if skin_colour_share < MIN_SKIN_COLOUR_SHARE:
+        raise Retake.REGION_NOT_SKIN.error(
+            f"Region {region_name!r} does not look like skin: {100 * skin_colour_share:.0f} % of its pixels have "
+            "a skin colour (hair, background or a deep shadow?)."
+        )
+
+
+def check_region_main_surface(region_name: str, main_share: float, separation_dE00: float) -> None:
+    """A region that straddles two surfaces is measured on the larger one only if that one clearly dominates."""
+    if main_share < MIN_MAIN_SURFACE_SHARE:
+        raise Retake.REGION_NOT_SKIN.error(
+            f"Region {region_name!r} straddles two different colours ({100 * main_share:.0f} % and "
+            f"{100 * (1 - main_share):.0f} % of it, ΔE00 {separation_dE00:.0f} apart): skin and something else."
+        )
+
+
 def check_skin_pixels(region_name: str, kept: int, pixels: int) -> None:
     """Enough of a region's ``pixels`` were ``kept`` as evenly lit skin to measure its colour."""
     if kept < MIN_KEPT_PIXELS or kept < MIN_KEPT_SHARE * pixels:
@@ -282,6 +320,8 @@ def quality_report(
     calibration: Calibration,
     exposure_spread: float,
     cheek_difference_dE00: float,
+    *,
+    left_out_share: float = 0.0,
 ) -> list[QualityCheck]:
     """The checks of a measured photo, with their values and limits, as reported beside its colour."""
     return [
@@ -303,6 +343,13 @@ def quality_report(
             round(exposure_spread, 3),
             MAX_NEUTRAL_EXPOSURE_SPREAD,
             "spread of the neutrals' exposure (log units)",
+        ),
+        QualityCheck(
+            "regions_on_skin",
+            left_out_share == 0.0,
+            round(left_out_share, 3),
+            None,
+            "largest share of a region left out as the card or a second surface (hair, shadow, background)",
         ),
         QualityCheck(
             "cheeks_agree",

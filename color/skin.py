@@ -14,12 +14,18 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from scipy.cluster.vq import kmeans2
 from scipy.stats import CensoredData, norm
 
 from color.calibrate import Calibration
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00, hue_angle_deg
 from color.errors import InvalidRegions
-from color.quality import check_skin_pixels
+from color.quality import (
+    TWO_SURFACES_DE00,
+    check_region_main_surface,
+    check_region_skin_colours,
+    check_skin_pixels,
+)
 from color.sampling import CLIP_CODE
 
 MAX_REGIONS = 8
@@ -32,6 +38,7 @@ SPREAD_SAMPLE = 1_500  # pixels used to describe the spread of a region's colour
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
+SURFACE_SAMPLE = 2_000  # pixels clustered to tell one surface from two
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,7 @@ class RegionColour:
     pixels: int
     kept: int
     spread_dE00: float  # robust spread of the kept pixels around the region's colour
+    left_out_share: float = 0.0  # of the region, left out as the card or as a second surface
 
 
 def is_simple_polygon(polygon: NDArray[np.float64]) -> bool:
@@ -107,15 +115,50 @@ def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
     return regions
 
 
-def region_pixels(BGR: NDArray[np.uint8], region: Region) -> NDArray[np.uint8]:
-    """The region's pixel codes (n, 3) as R G B, on a regular grid of at most about MAX_PIXELS_PER_REGION."""
+def _mask(
+    polygon: NDArray[np.float64], origin: tuple[int, int], stride: int, shape: tuple[int, int]
+) -> NDArray[np.bool_]:
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round((polygon - origin) / stride).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def region_pixels(
+    BGR: NDArray[np.uint8], region: Region, *, exclude: NDArray[np.float64] | None = None
+) -> tuple[NDArray[np.uint8], float]:
+    """The region's pixel codes (n, 3) as R G B, on a regular grid of at most about MAX_PIXELS_PER_REGION, and
+    the share of the region left after removing what lies inside the ``exclude`` polygon (the card)."""
     x0, y0 = np.floor(region.polygon.min(axis=0)).astype(int)
     x1, y1 = np.ceil(region.polygon.max(axis=0)).astype(int) + 1
     stride = max(1, int(np.sqrt((x1 - x0) * (y1 - y0) / MAX_PIXELS_PER_REGION)))
     crop = BGR[y0:y1:stride, x0:x1:stride]
-    mask = np.zeros(crop.shape[:2], dtype=np.uint8)
-    cv2.fillPoly(mask, [np.round((region.polygon - [x0, y0]) / stride).astype(np.int32)], 1)
-    return np.ascontiguousarray(crop[mask.astype(bool)][:, ::-1])
+    inside = _mask(region.polygon, (x0, y0), stride, crop.shape[:2])
+    kept_share = 1.0
+    if exclude is not None:
+        clear = inside & ~_mask(exclude, (x0, y0), stride, crop.shape[:2])
+        kept_share = float(clear.sum() / max(int(inside.sum()), 1))
+        inside = clear
+    return np.ascontiguousarray(crop[inside][:, ::-1]), kept_share
+
+
+def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, float]:
+    """Which pixels belong to the region's main surface, its share, and how far apart two surfaces are.
+
+    Two means (k-means on CIELAB, seeded for repeatability) split the pixels; if the means are closer than
+    ``TWO_SURFACES_DE00`` it is one surface and every pixel belongs to it.
+    """
+    everything = np.ones(len(Lab), dtype=bool)
+    if len(Lab) < 20:
+        return everything, 1.0, 0.0
+    sample = Lab[:: max(1, len(Lab) // SURFACE_SAMPLE)]
+    centres, _ = kmeans2(sample, 2, minit="++", seed=np.random.default_rng(0))
+    separation = float(delta_E00(centres[0], centres[1]))
+    if not np.isfinite(separation) or separation < TWO_SURFACES_DE00:
+        return everything, 1.0, separation
+    labels = np.argmin(np.linalg.norm(Lab[:, None, :] - centres[None], axis=2), axis=1)
+    main = int(np.argmax(np.bincount(labels, minlength=2)))
+    members = labels == main
+    return members, float(members.mean()), separation
 
 
 def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration) -> NDArray[np.float64]:
@@ -126,10 +169,15 @@ def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration) -> NDArray[np.
     return calibration.linear_to_XYZ(calibration.codes_to_linear(selected).mean(axis=0))
 
 
-def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibration) -> RegionColour:
+def region_colour(
+    codes: NDArray[np.uint8], region: Region, calibration: Calibration, *, off_card_share: float = 1.0
+) -> RegionColour:
     """Calibrated skin colour of one region's pixel codes (from ``region_pixels``).
 
-    ``RetakeNeeded("too_little_skin")`` when too few of them are evenly lit skin.
+    A region on something that is not skin, or split between skin and something else without
+    a clear majority, is refused (``region_not_skin``); ``too_little_skin`` when too few pixels are evenly lit
+    skin. ``off_card_share`` is the share of the region clear of the card (from ``region_pixels``; the caller
+    refuses a region mostly on the card before calibrating).
     """
     unclipped = np.all(codes < round(CLIP_CODE * 255), axis=1)
     linear = calibration.codes_to_linear(codes[unclipped])
@@ -138,6 +186,11 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
     chroma = np.hypot(Lab[:, 1], Lab[:, 2])
     hue = hue_angle_deg(Lab[:, 1], Lab[:, 2])
     plausible = (hue >= SKIN_HUE_RANGE_DEG[0]) & (hue <= SKIN_HUE_RANGE_DEG[1]) & (Lab[:, 0] > 3) & (chroma > 1)
+    skin_colour_share = float(plausible.mean()) if len(plausible) else 0.0
+    check_region_skin_colours(region.name, skin_colour_share)
+    surface, main_share, separation = main_surface(Lab[plausible])
+    check_region_main_surface(region.name, main_share, separation)
+    plausible[np.flatnonzero(plausible)[~surface]] = False
     keep = plausible.copy()
     for values in (Lab[:, 0], chroma):
         centre = np.median(values[plausible]) if plausible.any() else 0.0
@@ -163,6 +216,7 @@ def region_colour(codes: NDArray[np.uint8], region: Region, calibration: Calibra
         pixels=len(codes),
         kept=kept,
         spread_dE00=float(np.median(spread)),
+        left_out_share=1.0 - off_card_share * main_share * skin_colour_share,
     )
 
 

@@ -79,7 +79,7 @@ def test_virtual_skin_removes_the_card_only_bias_under_incandescent_light(
     from color.skin import parse_regions, region_colour, region_pixels
 
     regions = parse_regions(photo.regions, decoded.size)
-    card_only_Lab = region_colour(region_pixels(decoded.BGR, regions[0]), regions[0], card_only).Lab_D65
+    card_only_Lab = region_colour(region_pixels(decoded.BGR, regions[0])[0], regions[0], card_only).Lab_D65
     assert float(delta_E00(with_prior.Lab_D65, photo.truth_Lab_D65)) < 0.5 * float(
         delta_E00(card_only_Lab, photo.truth_Lab_D65)
     )

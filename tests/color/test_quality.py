@@ -39,6 +39,7 @@ API_RETAKE_CODES = {
     "uneven_light",
     "no_face",
     "too_little_skin",
+    "region_not_skin",
 }
 
 

@@ -7,8 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from color.colorimetry import delta_E00
+from color.decode import decode_photo
 from color.errors import InvalidRegions, RetakeNeeded
-from color.measure import measure_photo
+from color.measure import find_card, measure_photo
+from color.packaged_data import load_card
 from color.skin import is_simple_polygon, parse_regions
 
 SIZE = (1000, 750)
@@ -60,7 +63,8 @@ def test_region_on_the_wall_is_not_skin(daylight_photo) -> None:  # type: ignore
     wall = [{"name": "wall", "polygon": [[20, 20], [120, 20], [120, 120], [20, 120]]}]
     with pytest.raises(RetakeNeeded) as error:
         measure_photo(daylight_photo.jpeg, regions=wall)
-    assert error.value.code == "too_little_skin"
+    assert error.value.code == "region_not_skin"
+    assert "'wall'" in error.value.detail
 
 
 def test_region_outside_the_photo_is_refused(daylight_photo) -> None:  # type: ignore[no-untyped-def]
@@ -88,3 +92,59 @@ def test_censored_mean_undoes_the_bias_of_clipping_at_zero() -> None:
     assert censored_mean(observed, clipped, 0.0001) == pytest.approx(0.0005, abs=0.0001)
     unclipped = np.full(100, 0.3)
     assert censored_mean(unclipped, np.zeros(100, dtype=bool), 0.0001) == pytest.approx(0.3)
+
+
+def _shifted(region: dict[str, object], dx: float) -> dict[str, object]:
+    polygon = np.asarray(region["polygon"], dtype=np.float64) + np.array([dx, 0.0])
+    return {"name": region["name"], "polygon": polygon.tolist()}
+
+
+def test_a_region_on_the_card_is_refused_and_named(daylight_photo) -> None:  # type: ignore[no-untyped-def]
+    _, pose = find_card(decode_photo(daylight_photo.jpeg).BGR, [load_card("tm-skin-v1")])
+    width, height = pose.layout.size_mm
+    corners = pose.to_image(np.array([[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]))
+    centre = corners.mean(axis=0)
+    on_card = {"name": "right_cheek", "polygon": (centre + 0.5 * (corners - centre)).tolist()}
+    with pytest.raises(RetakeNeeded) as error:
+        measure_photo(daylight_photo.jpeg, regions=[daylight_photo.regions[0], on_card])
+    assert error.value.code == "region_not_skin"
+    assert "'right_cheek'" in error.value.detail
+    assert "card" in error.value.detail
+    assert error.value.hint
+
+
+def test_a_region_grazing_the_card_is_measured_without_it(daylight_photo) -> None:  # type: ignore[no-untyped-def]
+    """The right cheek moved toward the card so that about a third of it lies on the card: that part is left out
+    and the colour stays the cheek's (the card's skin-like patches would pull it by several ΔE00)."""
+    plain = measure_photo(daylight_photo.jpeg, regions=daylight_photo.regions)
+    grazing = [daylight_photo.regions[0], _shifted(daylight_photo.regions[1], 30)]
+    measured = measure_photo(daylight_photo.jpeg, regions=grazing)
+    assert float(delta_E00(measured.Lab_D65, plain.Lab_D65)) < 0.5
+    check = next(q for q in measured.quality if q.name == "regions_on_skin")
+    assert not check.passed
+    assert check.value is not None
+    assert 0.2 < check.value < 0.5
+
+
+def test_a_region_half_on_the_background_is_refused(daylight_photo) -> None:  # type: ignore[no-untyped-def]
+    straddling = [_shifted(daylight_photo.regions[0], -100), daylight_photo.regions[1]]
+    with pytest.raises(RetakeNeeded) as error:
+        measure_photo(daylight_photo.jpeg, regions=straddling)
+    assert error.value.code == "region_not_skin"
+    assert "'left_cheek'" in error.value.detail
+
+
+def test_one_surface_is_kept_whole_and_two_are_split() -> None:
+    from color.skin import main_surface
+
+    rng = np.random.default_rng(1)
+    skin = rng.normal([62.0, 14.0, 17.0], 1.0, (700, 3))
+    members, share, _ = main_surface(skin)
+    assert members.all()
+    assert share == 1.0
+    hair = rng.normal([25.0, 6.0, 10.0], 1.0, (300, 3))
+    members, share, separation = main_surface(np.vstack([skin, hair]))
+    assert share == pytest.approx(0.7, abs=0.01)
+    assert members[:700].all()
+    assert not members[700:].any()
+    assert separation > 20
