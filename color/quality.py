@@ -55,6 +55,10 @@ class Retake(Enum):
         "Keep the whole card in the picture and do not cover its corners with your fingers.",
     )
     CARD_OUTSIDE_PHOTO = ("card_partly_hidden", "Keep the whole card in the picture.")
+    CHART_CHIPS_HIDDEN = (
+        "card_partly_hidden",
+        "Keep the whole colour chart in view: do not cover its colour squares with your fingers or hair.",
+    )
     CARD_TOO_SMALL = (
         "card_too_small",
         "Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",

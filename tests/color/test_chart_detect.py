@@ -12,7 +12,7 @@ import pytest
 
 import color.quality
 from bench.datasets import GRID_NM, skin_set
-from color.chart_detect import largest_cluster, locate_colorchecker
+from color.chart_detect import locate_colorchecker
 from color.colorimetry import delta_E00
 from color.decode import decode_photo
 from color.errors import RetakeNeeded
@@ -59,12 +59,6 @@ def test_no_chart() -> None:
     with pytest.raises(RetakeNeeded) as error:
         locate_colorchecker(np.full((600, 800, 3), 120, np.uint8), CHECKER.layout)
     assert error.value.code == "card_not_found"
-
-
-def test_stray_squares_do_not_join_the_grid() -> None:
-    grid = np.array([[x * 20.0, y * 20.0] for x in range(6) for y in range(4)])
-    strays = np.array([[500.0, 500.0], [520.0, 500.0]])
-    assert len(largest_cluster(np.vstack([grid, strays]), reach=30)) == 24
 
 
 @pytest.mark.parametrize(
