@@ -39,6 +39,16 @@ class DecodedPhoto:
     scale: float = 1.0
 
 
+def truncation(data: bytes, image_format: str) -> str | None:
+    """What is wrong with a JPEG or PNG file cut short, or None. libjpeg fills a truncated file with grey and
+    only warns, so it is refused before decoding."""
+    if image_format == "jpeg" and data.rfind(b"\xff\xd9") < len(data) // 2:
+        return "is a truncated JPEG"
+    if image_format == "png" and b"IEND" not in data[-64:]:
+        return "is a truncated PNG"
+    return None
+
+
 def sniff_format(data: bytes) -> str:
     """``jpeg``, ``png`` or ``heic`` from the file's magic bytes; ``UnsupportedImage`` otherwise."""
     if data[:3] == b"\xff\xd8\xff":
@@ -96,11 +106,9 @@ def decode_photo(data: bytes, *, min_long_side: int | None = None) -> DecodedPho
     if image_format == "jpeg" and min_long_side:
         while factor < max(REDUCED_FLAGS) and max(size) / (factor * 2) >= min_long_side:
             factor *= 2
-    if image_format == "jpeg" and data.rfind(b"\xff\xd9") < len(data) // 2:
-        # libjpeg fills a truncated file with grey and only warns: refuse it before decoding.
-        raise CorruptImage("The JPEG photo is truncated.", hint=CORRUPT_IMAGE_HINT)
-    if image_format == "png" and b"IEND" not in data[-64:]:
-        raise CorruptImage("The PNG photo is truncated.", hint=CORRUPT_IMAGE_HINT)
+    problem = truncation(data, image_format)
+    if problem is not None:
+        raise CorruptImage(f"The photo {problem}.", hint=CORRUPT_IMAGE_HINT)
     # IMREAD_COLOR applies the EXIF orientation, so region coordinates refer to the upright image.
     BGR = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), REDUCED_FLAGS[factor])
     if BGR is None:

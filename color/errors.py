@@ -52,3 +52,15 @@ class RetakeNeeded(PhotoError):
 
 class InvalidRegions(ColorError):
     code = "invalid_regions"
+
+
+class InvalidCrops(ColorError):
+    """Crops that do not describe one photo: outside the frame, sizes that disagree, mixed encodings, unreadable."""
+
+    code = "invalid_crops"
+
+
+class CropTooLarge(InvalidCrops):
+    """A crop bigger than its card or its skin region needs: it could show the face, so it is refused unread."""
+
+    code = "crop_too_large"

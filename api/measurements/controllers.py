@@ -12,15 +12,18 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.errors import ApiError, BodyTooLarge, InvalidRequest, MalformedBody
 from api.measurements.schemas import ConsentVersion, InstrumentReadingIn, MeasurementOut, MeasurementPage
-from api.measurements.service import MeasurementService, PhotoUpload
+from api.measurements.service import CropsUpload, MeasurementService, PhotoUpload
 from api.settings import Settings
 from api.web.auth import allow
 from api.web.content_types import JSON, MULTIPART
 from api.web.tokens import Principal, Role
 from api.web.uploads import FormPart, read_form_in_memory
+from color.crops import CARD_PART
 
 MAX_PAGE = 100
 MAX_REGIONS_FIELD_BYTES = 64 * 1024
+MAX_CROPS_FIELD_BYTES = 64 * 1024  # the regions' polygons and five numbers a crop
+SKIN_PART_PREFIX = "skin_crop_"
 MAX_CARD_FIELD = 80
 CONSENT: TypeAdapter[str] = TypeAdapter(ConsentVersion)
 
@@ -58,27 +61,61 @@ def _text(part: FormPart | None, name: str, limit: int) -> str | None:
         raise InvalidRequest(f"The form field {name!r} must be UTF-8 text.") from exc
 
 
-def _photo_upload(fields: dict[str, list[FormPart]]) -> PhotoUpload:
-    unknown = set(fields) - {"photo", "consent", "regions", "card"}
-    if unknown:
-        raise InvalidRequest(f"Unknown form fields: {', '.join(sorted(unknown))}.")
-    photo = _single(fields, "photo", required=True)
-    if photo is None or not photo.data:
-        raise InvalidRequest("The form field 'photo' is empty.")
+def _json_field(fields: dict[str, list[FormPart]], name: str, limit: int, *, required: bool) -> Any:
+    text = _text(_single(fields, name, required=required), name, limit)
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"The form field {name!r} is not valid JSON: {exc.msg}.") from exc
+
+
+def _consent_and_card(fields: dict[str, list[FormPart]]) -> tuple[str, str | None]:
     consent_text = _text(_single(fields, "consent", required=True), "consent", 64) or ""
     try:
         consent_value = CONSENT.validate_python(consent_text.strip())
     except ValidationError as exc:
         raise InvalidRequest("The form field 'consent' must name the privacy notice version accepted.") from exc
-    regions_text = _text(_single(fields, "regions", required=False), "regions", MAX_REGIONS_FIELD_BYTES)
-    regions: Any = None
-    if regions_text is not None:
-        try:
-            regions = json.loads(regions_text)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"The form field 'regions' is not valid JSON: {exc.msg}.") from exc
     card = _text(_single(fields, "card", required=False), "card", MAX_CARD_FIELD)
-    return PhotoUpload(photo=photo.data, consent=consent_value, card=card.strip() if card else None, regions=regions)
+    return consent_value, card.strip() if card else None
+
+
+def _is_crop_part(name: str) -> bool:
+    return name == CARD_PART or name.startswith(SKIN_PART_PREFIX)
+
+
+def _photo_upload(fields: dict[str, list[FormPart]]) -> PhotoUpload | CropsUpload:
+    """The whole photo, or the crops of one photo (``color.crops``): exactly one of them."""
+    unknown = {name for name in fields if not _is_crop_part(name)} - {"photo", "consent", "regions", "card", "crops"}
+    if unknown:
+        raise InvalidRequest(f"Unknown form fields: {', '.join(sorted(unknown))}.")
+    crop_parts = sorted(name for name in fields if _is_crop_part(name))
+    if "photo" in fields and ("crops" in fields or crop_parts):
+        raise InvalidRequest(
+            "Send either the whole 'photo' or its crops ('crops' with the 'card_crop' and 'skin_crop_…' parts), "
+            "not both."
+        )
+    if "crops" in fields or crop_parts:
+        if "regions" in fields:
+            raise InvalidRequest("With crops, the regions go in the 'crops' document, not in a 'regions' field.")
+        if "crops" not in fields:
+            raise InvalidRequest("The form field 'crops' is required with crop images: it places them in the photo.")
+        crops = _json_field(fields, "crops", MAX_CROPS_FIELD_BYTES, required=True)
+        parts: dict[str, bytes] = {}
+        for name in crop_parts:
+            part = _single(fields, name, required=True)
+            if part is None or not part.data:
+                raise InvalidRequest(f"The form field {name!r} is empty.")
+            parts[name] = part.data
+        consent, card = _consent_and_card(fields)
+        return CropsUpload(crops=crops, parts=parts, consent=consent, card=card)
+    photo = _single(fields, "photo", required=True)
+    if photo is None or not photo.data:
+        raise InvalidRequest("The form field 'photo' is empty.")
+    consent, card = _consent_and_card(fields)
+    regions = _json_field(fields, "regions", MAX_REGIONS_FIELD_BYTES, required=False)
+    return PhotoUpload(photo=photo.data, consent=consent, card=card, regions=regions)
 
 
 class MeasurementController(Controller):
@@ -95,6 +132,12 @@ class MeasurementController(Controller):
             '`{"name", "polygon": [[x, y], ...]}` in pixels of the upright image) and `card` (card id, '
             "optionally `id@batch`). The photo is processed in memory and never stored. A photo that cannot "
             "be trusted gets a 422 problem with a retake `code` and `hint`.\n\n"
+            "**Crops** (multipart/form-data, the face never leaves the phone): instead of `photo` and `regions`, "
+            "`crops` (JSON: `frame_size` [w, h] of the upright photo, `card` {`part`: `card_crop`, `x`, `y`, "
+            "`width`, `height`} and `skin` [{`part`: `skin_crop_1`, `name`, `x`, `y`, `width`, `height`, "
+            "`polygon`}]), one image part per crop (PNG recommended: lossless; JPEG accepted), with `consent` and "
+            "optionally `card`. The crops must be one photo's card (with a small margin) and skin regions; "
+            "otherwise 422 `invalid_crops` or `crop_too_large`. The result's `input_mode` says which was used.\n\n"
             "**Instrument** (application/json): L*a*b* with its illuminant and observer, converted to D65/2° "
             "with a stated chromatic adaptation, or a reflectance spectrum integrated under D65/2°."
         ),
@@ -111,6 +154,8 @@ class MeasurementController(Controller):
         media_type = request.content_type[0]
         if media_type == MULTIPART:
             upload = _photo_upload(await read_form_in_memory(request))
+            if isinstance(upload, CropsUpload):
+                return await measurements.record_crops(principal.subject, upload)
             return await measurements.record_photo(principal.subject, upload)
         body = await request.body()
         if len(body) > settings.max_json_body_bytes:  # a chunked body carries no Content-Length to check early

@@ -95,9 +95,19 @@ class PhotoResultOut(BaseModel):
     quality: list[QualityCheckOut]
 
 
+InputMode = Literal["whole_photo", "crops"]
+
+
 class MeasurementOut(BaseModel):
     id: str
     source: Literal["photo", "instrument"]
+    input_mode: InputMode | None = Field(
+        default=None,
+        description=(
+            "How a photo came: `whole_photo`, or `crops` (the card and the skin regions cut from one photo on the "
+            "device; the face never sent). Null for instrument readings."
+        ),
+    )
     created_at: datetime
     consent: str
     lab: LabD65

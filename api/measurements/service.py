@@ -16,6 +16,7 @@ import anyio
 from api.errors import NotFound
 from api.measurements.schemas import (
     CalibrationOut,
+    InputMode,
     InstrumentInfo,
     InstrumentReadingIn,
     MeasurementOut,
@@ -29,6 +30,7 @@ from api.measurements.schemas import (
 from api.schemas import LabD65
 from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
 from api.storage.measurements import MeasurementRepository
+from color.crops import measure_crops
 from color.errors import InvalidColorInput
 from color.instrument import Lab_reading_to_D65, reflectance_to_Lab_D65
 from color.measure import Measurement, measure_photo
@@ -43,6 +45,20 @@ class PhotoUpload:
     consent: str
     card: str | None
     regions: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CropsUpload:
+    """Crops of one photo cut on the device (the card's, and one per skin region), held in memory only.
+
+    ``crops`` is the parsed document placing them in the frame (``color.crops``); ``parts`` their encoded
+    images by part name.
+    """
+
+    crops: Any
+    parts: dict[str, bytes]
+    consent: str
+    card: str | None
 
 
 def lab_out(Lab: Any) -> LabD65:
@@ -143,12 +159,25 @@ class MeasurementService:
             partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=self._face_model),
             limiter=self._limiter,
         )
+        return await self._record_measured(customer_id, measured, consent=upload.consent, input_mode="whole_photo")
+
+    async def record_crops(self, customer_id: str, upload: CropsUpload) -> MeasurementOut:
+        """Check and measure the crops of one photo in a worker thread, then keep only the numbers."""
+        measured = await anyio.to_thread.run_sync(
+            partial(measure_crops, upload.crops, upload.parts, card=upload.card), limiter=self._limiter
+        )
+        return await self._record_measured(customer_id, measured, consent=upload.consent, input_mode="crops")
+
+    async def _record_measured(
+        self, customer_id: str, measured: Measurement, *, consent: str, input_mode: InputMode
+    ) -> MeasurementOut:
         result = photo_result(measured)
         measurement = MeasurementOut(
             id=new_id(MEASUREMENT_ID_PREFIX),
             source="photo",
+            input_mode=input_mode,
             created_at=datetime.now(UTC),
-            consent=upload.consent,
+            consent=consent,
             lab=result.lab,
             uncertainty_dE00=result.uncertainty_dE00,
             skin_tone=result.skin_tone,

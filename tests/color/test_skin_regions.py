@@ -127,7 +127,9 @@ def test_a_region_grazing_the_card_is_measured_without_it(daylight_photo) -> Non
 
 
 def test_a_region_half_on_the_background_is_refused(daylight_photo) -> None:  # type: ignore[no-untyped-def]
-    straddling = [_shifted(daylight_photo.regions[0], -100), daylight_photo.regions[1]]
+    # From the wall at the photo's left edge into the left cheek: about 40 % of it is skin.
+    across_the_edge = {"name": "left_cheek", "polygon": [[10, 370], [250, 370], [250, 430], [10, 430]]}
+    straddling = [across_the_edge, daylight_photo.regions[1]]
     with pytest.raises(RetakeNeeded) as error:
         measure_photo(daylight_photo.jpeg, regions=straddling)
     assert error.value.code == "region_not_skin"
