@@ -61,6 +61,10 @@ class CardLayout:
     patches: tuple[Patch, ...]
     default_batch: str
     base: str = "white"  # the card's ground between patches: "white" paper or a "black" frame
+    # A marker's printed ArUco id is its ``markers`` id (print batch 0) + ``batch_id_step`` × the print batch
+    # number (``color.card_identity``); 0 for cards without markers.
+    batch_id_step: int = 0
+    label_box_mm: tuple[float, float, float, float] | None = None  # where the card id and batch are printed
 
     def patch_index(self, kind: PatchKind) -> NDArray[np.intp]:
         return np.array([i for i, p in enumerate(self.patches) if p.kind is kind], dtype=np.intp)
@@ -72,17 +76,27 @@ class CardLayout:
 
 @dataclass(frozen=True)
 class ReferenceCard:
-    """A card layout with the measured reflectance of one print batch (rows follow ``layout.patches``)."""
+    """A card layout with the measured reflectance of one print batch (rows follow ``layout.patches``).
+
+    ``batch_number`` is the print batch's number, carried by the card's marker ids; None for cards without
+    markers.
+    """
 
     layout: CardLayout
     batch: str
     wavelengths_nm: NDArray[np.float64]
     reflectance: NDArray[np.float64]  # (n_patches, n_wavelengths), 0-1, specular excluded
     source: str
+    batch_number: int | None = None
 
     @property
     def card_id(self) -> str:
         return self.layout.card_id
+
+    @property
+    def reference(self) -> str:
+        """``card_id@batch``, as the API and the command line take it and as it is printed on the card."""
+        return f"{self.layout.card_id}@{self.batch}"
 
     @cached_property
     def XYZ_D65(self) -> NDArray[np.float64]:

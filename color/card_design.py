@@ -1,16 +1,19 @@
 """Design of the tonematch reference card ``tm-skin-v1``; run ``python -m color.card_design`` to rewrite its data.
 
 The card is ID-1 (credit card) size. A 9 × 5 grid of 8 mm cells holds four ArUco markers in its corner
-cells and 41 patches: 8 neutrals spread across the card (white balance, tone curve, light fall-off),
-7 chromatic anchors, and 26 skin-like patches spanning human skin from L* 18 to 84 at cool, neutral and
-warm hue angles. A correction fitted where skin lives is more accurate there.
+cells (their ids also tell the print batch: ``color.card_identity``) and 41 patches: 8 neutrals spread
+across the card (white balance, tone curve, light fall-off), 7 chromatic anchors, and 26 skin-like patches
+spanning human skin from L* 18 to 84 at cool, neutral and warm hue angles. A correction fitted where skin
+lives is more accurate there.
 
 Every skin and neutral patch is a mixture a printer can really lay down: titanium dioxide and iron oxides
 (the pigments of foundation itself) in an opaque film, modelled with Kubelka-Munk and Saunderson
 (``color.kubelka_munk``, ``color.pigments``); its spectrum is that of the mixture, never a copy of a skin
 spectrum. The chromatic anchors are the BabelColor average spectra of the ColorChecker's pigment patches.
-The nominal batch written here is what the design predicts; each real print batch is measured with a
-45:0 spectrophotometer and added under ``batches/`` with its own id.
+The nominal batch written here is what the design predicts (print batch number 0: markers 0-3); each real
+print batch is measured with a 45:0 spectrophotometer and added under ``batches/`` with its own id and the
+next free ``batch_number``, which its cards' markers carry. The card id and batch are printed under the
+patches, between the bottom markers (``label_box_mm``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,13 @@ CELL_MM = 8.0
 GAP_MM = 1.0
 GRID = (9, 5)  # columns, rows
 MARKER_SIZE_MM = 6.4  # 6 modules of 1.07 mm (4 × 4 bits and a border), a 0.8 mm quiet zone in its cell
-ARUCO_DICTIONARY = "DICT_4X4_50"
-MARKER_IDS = (0, 1, 2, 3)  # top-left, top-right, bottom-right, bottom-left; ids 0-3 mean layout v1
+# DICT_4X4_250 begins with DICT_4X4_50's markers and has room for print batches 0-61 (why not a larger one:
+# color.card_identity).
+ARUCO_DICTIONARY = "DICT_4X4_250"
+MARKER_IDS = (0, 1, 2, 3)  # top-left, top-right, bottom-right, bottom-left, as printed on print batch 0
+BATCH_ID_STEP = 4  # print batch n carries ids 4n to 4n + 3
+LABEL_GAP_MM = 0.6  # from the patches above to the printed card id and batch
+LABEL_HEIGHT_MM = 2.4  # leaves 2 mm to the card's edge, inside the trim tolerance
 
 # Where each kind of patch sits: M marker, N neutral, C chromatic, S skin. Neutrals are spread so that a
 # light gradient across the card shows.
@@ -143,18 +151,23 @@ def design() -> tuple[dict[str, Any], dict[str, Any]]:
     for marker, marker_id in zip(markers, [MARKER_IDS[i] for i in order], strict=True):
         marker["id"] = marker_id
     markers.sort(key=lambda m: m["id"])
+    # Between the bottom markers' columns, under the last row of patches.
+    label_x0, label_x1 = x0 + CELL_MM + GAP_MM, x0 + (GRID[0] - 1) * CELL_MM + (GRID[0] - 2) * GAP_MM
+    label_box = [round(label_x0, 3), round(y0 + grid_h + LABEL_GAP_MM, 3), round(label_x1 - label_x0, 3)]
     layout = {
         "card_id": CARD_ID,
         "title": "tonematch skin reference card, layout 1",
         "size_mm": list(CARD_SIZE_MM),
-        "aruco": {"dictionary": ARUCO_DICTIONARY, "markers": markers},
+        "aruco": {"dictionary": ARUCO_DICTIONARY, "batch_id_step": BATCH_ID_STEP, "markers": markers},
         "patches": patches,
+        "label_box_mm": [*label_box, LABEL_HEIGHT_MM],
         "default_batch": "nominal",
         "base": "white",
     }
     batch = {
         "card_id": CARD_ID,
         "batch": "nominal",
+        "batch_number": 0,
         "source": "design prediction: Kubelka-Munk opaque films of the demo pigments, 45:0 (specular excluded)",
         "geometry": "45:0",
         "wavelengths_nm": WAVELENGTHS_NM.tolist(),

@@ -4,6 +4,9 @@ Markers are searched on a grey copy scaled to ``DETECTION_LONG_SIDES`` pixels (f
 photos) and their corners refined to sub-pixel accuracy on the full image. A photo from a front camera
 that mirrors the scene shows mirrored markers, which ArUco cannot read: such a photo is searched again
 flipped, and the homography then includes the reflection, so patches are found all the same.
+
+The markers' ids also tell the card's print batch (``color.card_identity``): the pose carries its number,
+and markers that are not those of one card ask for a retake.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.card import CardLayout
+from color.card_identity import MarkerReading, check_one_card, read_markers
 from color.quality import Retake, check_markers_found, check_pose
 
-DETECTION_LONG_SIDES = (1024, 2048)  # search small first (fast); larger only when a small card is missed
+# Search small first (fast); larger only when a small card is missed. The last level reads a 12 MP photo at full
+# size: a card an eighth of its width has markers of about 25 px, which the 2,048 px copy shrinks below reading.
+DETECTION_LONG_SIDES = (1024, 2048, 4096)
+MIN_MARKER_PERIMETER_RATE = 0.01
 SUBPIX_WINDOW_PX = 5
 SUBPIX_CRITERIA = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
 
@@ -30,6 +37,7 @@ class CardPose:
     mirrored: bool
     px_per_mm: float
     reprojection_error_mm: float
+    batch_number: int | None = None  # the print batch the markers carry; None for cards without markers
 
     def to_image(self, points_mm: NDArray[np.float64]) -> NDArray[np.float64]:
         """Map card points (..., 2) in mm to image pixels."""
@@ -44,26 +52,29 @@ def _detector(dictionary_name: str) -> cv2.aruco.ArucoDetector:
     # Two adaptive-threshold windows (3 and 23 px) instead of three: markers on the scaled photo are 20-80 px
     # wide, both windows find them, and detection takes half the time (measured: 2.5 ms instead of 4.4 ms).
     parameters.adaptiveThreshWinSizeStep = 20
+    # OpenCV drops candidates whose perimeter is under 3 % of the image's long side: a marker of 6.4 mm on a card
+    # an eighth of the photo's width is about 2 % of it. A 1 % floor keeps it (markers of 4 × 6 cells need at least
+    # about 12 px to be decoded in any case).
+    parameters.minMarkerPerimeterRate = MIN_MARKER_PERIMETER_RATE
     return cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, dictionary_name)), parameters)
 
 
-def _find_markers(grey_small: NDArray[np.uint8], dictionary_name: str) -> tuple[dict[int, NDArray[np.float64]], bool]:
-    """Marker corners (4, 2) by id, in the small image's pixels; searched again mirrored if none is found."""
-    detector = _detector(dictionary_name)
-    for mirrored in (False, True):
-        image = grey_small[:, ::-1] if mirrored else grey_small
-        corners, ids, _ = detector.detectMarkers(np.ascontiguousarray(image))
-        if ids is None or len(ids) == 0:
-            continue
-        found: dict[int, NDArray[np.float64]] = {}
-        width = grey_small.shape[1]
-        for marker_id, marker_corners in zip(ids.ravel().tolist(), corners, strict=True):
-            points = marker_corners.reshape(4, 2).astype(np.float64)
-            if mirrored:
-                points[:, 0] = width - 1 - points[:, 0]
-            found[int(marker_id)] = points
-        return found, mirrored
-    return {}, False
+def _find_markers(
+    grey_small: NDArray[np.uint8], dictionary_name: str, *, mirrored: bool
+) -> list[tuple[int, NDArray[np.float64]]]:
+    """Every marker found as (id, corners (4, 2)) in the small image's pixels, the image searched as is or mirrored."""
+    image = grey_small[:, ::-1] if mirrored else grey_small
+    corners, ids, _ = _detector(dictionary_name).detectMarkers(np.ascontiguousarray(image))
+    if ids is None:
+        return []
+    found = []
+    width = grey_small.shape[1]
+    for marker_id, marker_corners in zip(ids.ravel().tolist(), corners, strict=True):
+        points = marker_corners.reshape(4, 2).astype(np.float64)
+        if mirrored:
+            points[:, 0] = width - 1 - points[:, 0]
+        found.append((int(marker_id), points))
+    return found
 
 
 def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -85,21 +96,26 @@ def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.
 
 def _search(
     BGR: NDArray[np.uint8], marker_layouts: list[CardLayout], long_side: int
-) -> tuple[CardLayout, dict[int, NDArray[np.float64]], bool, float] | None:
-    """Markers of the best-matching layout in a copy of the photo scaled to ``long_side`` (nearest pixel)."""
+) -> tuple[MarkerReading, bool] | None:
+    """The markers of the best-read card in a copy of the photo scaled to ``long_side`` (nearest pixel), and
+    whether they were read mirrored: mirrored only when the photo as is shows no card's every marker (a mirrored
+    marker may read as another id, so finding some ids is no proof that the photo is not mirrored)."""
     height, width = BGR.shape[:2]
     scale = min(1.0, long_side / max(height, width))
     small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) if scale < 1.0 else BGR
     grey_small = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-    best: tuple[CardLayout, dict[int, NDArray[np.float64]], bool, float] | None = None
-    for dictionary_name in sorted({layout.aruco_dictionary for layout in marker_layouts if layout.aruco_dictionary}):
-        found, mirrored = _find_markers(grey_small, dictionary_name)
-        for layout in marker_layouts:
-            if layout.aruco_dictionary != dictionary_name:
-                continue
-            ours = {i: c / scale for i, c in found.items() if i in layout.marker_ids}
-            if ours and (best is None or len(ours) > len(best[1])):
-                best = (layout, ours, mirrored, scale)
+    best: tuple[MarkerReading, bool] | None = None
+    for mirrored in (False, True):
+        for dictionary_name in sorted(
+            {layout.aruco_dictionary for layout in marker_layouts if layout.aruco_dictionary}
+        ):
+            found = [(i, c / scale) for i, c in _find_markers(grey_small, dictionary_name, mirrored=mirrored)]
+            for layout in marker_layouts:
+                reading = read_markers(layout, found) if layout.aruco_dictionary == dictionary_name else None
+                if reading is not None and (best is None or len(reading.corners_px) > len(best[0].corners_px)):
+                    best = (reading, mirrored)
+        if best is not None and len(best[0].corners_px) == len(best[0].layout.markers):
+            break
     return best
 
 
@@ -110,11 +126,13 @@ def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
     best = None
     for long_side in DETECTION_LONG_SIDES:
         best = _search(BGR, marker_layouts, long_side)
-        if (best is not None and len(best[1]) == len(best[0].markers)) or long_side >= max(height, width):
+        complete = best is not None and len(best[0].corners_px) == len(best[0].layout.markers)
+        if complete or long_side >= max(height, width):
             break
     if best is None:
         raise Retake.CARD_NOT_FOUND.error("No reference card was found in the photo.")
-    layout, found, mirrored, _ = best
+    reading, mirrored = best
+    layout, found = reading.layout, reading.corners_px
     check_markers_found(len(found))
     image_points = _refine(BGR, np.concatenate([found[i] for i in sorted(found)]))
     markers = {m.id: m for m in layout.markers}
@@ -129,8 +147,11 @@ def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
         image_points,
         markers_found=tuple(sorted(found)),
         mirrored=mirrored,
+        batch_number=reading.batch_number,
     )
-    return check_pose(pose, (width, height))
+    pose = check_pose(pose, (width, height))
+    check_one_card(pose, reading)
+    return pose
 
 
 def pose_from_homography(
@@ -141,13 +162,25 @@ def pose_from_homography(
     *,
     markers_found: tuple[int, ...],
     mirrored: bool,
+    batch_number: int | None = None,
 ) -> CardPose:
-    """The pose with its scale and how far the reference points lie off it (checked by ``color.quality``)."""
+    """The pose with its scale and how far the reference points lie off it (checked by ``color.quality``).
+
+    ``markers_found`` are layout marker ids (those of print batch 0); ``batch_number`` the batch they carry.
+    """
     pose = CardPose(layout, homography, markers_found, mirrored, px_per_mm=0.0, reprojection_error_mm=0.0)
     px_per_mm = _px_per_mm(pose)
     reprojected = pose.to_image(card_points)
     error_mm = float(np.max(np.linalg.norm(reprojected - image_points, axis=1))) / max(px_per_mm, 1e-9)
-    return CardPose(layout, homography, markers_found, mirrored, px_per_mm=px_per_mm, reprojection_error_mm=error_mm)
+    return CardPose(
+        layout,
+        homography,
+        markers_found,
+        mirrored,
+        px_per_mm=px_per_mm,
+        reprojection_error_mm=error_mm,
+        batch_number=batch_number,
+    )
 
 
 def _px_per_mm(pose: CardPose) -> float:

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from color.calibrate import DEFAULT_METHOD, Calibration, fit, prepare
 from color.card import ReferenceCard
+from color.card_identity import card_for_pose
 from color.chart_detect import locate_colorchecker
 from color.colorimetry import XYZ_to_Lab_D65
 from color.decode import DecodedPhoto, decode_photo
@@ -26,6 +27,7 @@ from color.errors import RetakeNeeded
 from color.packaged_data import (
     available_cards,
     load_card,
+    load_card_batches,
     load_layout,
     load_virtual_skin,
     parse_card_reference,
@@ -79,12 +81,13 @@ class Measurement:
 
 
 def candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
-    """The card named, or every packaged card (marker cards first: they are found faster and surer)."""
+    """The card named, or every packaged card (marker cards first: they are found faster and surer), with every
+    print batch (the photo's markers tell which) unless ``card_id@batch`` names one."""
     if card_reference is None:
         ids = sorted(available_cards(), key=lambda card_id: load_layout(card_id).aruco_dictionary is None)
-        return [load_card(card_id) for card_id in ids]
+        return [card for card_id in ids for card in load_card_batches(card_id)]
     card_id, batch = parse_card_reference(card_reference)
-    return [load_card(card_id, batch)]
+    return [load_card(card_id, batch)] if batch else load_card_batches(card_id)
 
 
 def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[ReferenceCard, CardPose]:
@@ -94,8 +97,8 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
     not_found: RetakeNeeded | None = None
     if marker_cards:
         try:
-            pose = locate_card(BGR, [c.layout for c in marker_cards])
-            return next(c for c in marker_cards if c.card_id == pose.layout.card_id), pose
+            pose = locate_card(BGR, list({c.card_id: c.layout for c in marker_cards}.values()))
+            return card_for_pose(marker_cards, pose), pose
         except RetakeNeeded as error:
             if error.code != Retake.CARD_NOT_FOUND.code or not plain_cards:
                 raise

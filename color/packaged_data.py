@@ -1,7 +1,9 @@
 """The one place where packaged data is read: card layouts and print-batch spectra, and the skin prior.
 
 The X-Rite ColorChecker Classic 24 takes its spectra from colour-science's BabelColor averages
-(Pascale 2006), which ship in that package.
+(Pascale 2006), which ship in that package. A print batch of a marker card is
+``cards/<card>/batches/<batch>.json``: its spectra, its ``batch_number`` (which the card's marker ids carry,
+see ``color.card_identity``) and, once measured, ``measured_on`` (ISO date) and ``instrument``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import colour
 import numpy as np
+import reportlab
 from numpy.typing import NDArray
 
 from color.card import CardLayout, Marker, Patch, PatchKind, ReferenceCard
@@ -49,6 +52,7 @@ def _rect(values: list[float]) -> tuple[float, float, float, float]:
 
 def _layout_from_json(document: dict[str, Any]) -> CardLayout:
     aruco = document.get("aruco")
+    label_box = document.get("label_box_mm")
     return CardLayout(
         card_id=document["card_id"],
         title=document["title"],
@@ -65,6 +69,8 @@ def _layout_from_json(document: dict[str, Any]) -> CardLayout:
         ),
         default_batch=document["default_batch"],
         base=document.get("base", "white"),
+        batch_id_step=int(aruco.get("batch_id_step", 0)) if aruco else 0,
+        label_box_mm=_rect(label_box) if label_box else None,
     )
 
 
@@ -85,14 +91,74 @@ def available_batches(card_id: str) -> list[str]:
     return sorted(p.name.removesuffix(".json") for p in (_card_dir(card_id) / "batches").iterdir())
 
 
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """What is known of one print batch of a card, without its spectra."""
+
+    card_id: str
+    batch: str
+    batch_number: int | None  # carried by the card's marker ids; None for cards without markers
+    source: str
+    measured_on: str | None  # ISO date of the spectrophotometer measurement; None for a design prediction
+    instrument: str | None
+    geometry: str | None  # measurement geometry, e.g. 45:0
+
+    @property
+    def reference(self) -> str:
+        return f"{self.card_id}@{self.batch}"
+
+
+def _batch_document(card_id: str, batch: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((_card_dir(card_id) / "batches" / f"{batch}.json").read_text())
+    return document
+
+
+@cache
+def card_batches(card_id: str) -> tuple[BatchSummary, ...]:
+    """Every print batch of a packaged card, by batch number (``UnknownCard`` for an unknown card).
+
+    A marker card's batches must each carry a distinct ``batch_number``: the number is how a photo of the card
+    tells which batch's spectra to use. ``ValueError`` names a packaged batch file that breaks this.
+    """
+    layout = load_layout(card_id)
+    if card_id == COLORCHECKER_ID:
+        source = "BabelColor average of 30 ColorChecker charts (Pascale 2006), from colour-science"
+        return (BatchSummary(card_id, COLORCHECKER_BATCH, None, source, None, None, None),)
+    summaries = []
+    for batch in available_batches(card_id):
+        document = _batch_document(card_id, batch)
+        if document.get("batch") != batch or document.get("card_id") != card_id:
+            raise ValueError(f"{card_id}/batches/{batch}.json names another card or batch.")
+        number = document.get("batch_number")
+        if layout.aruco_dictionary is not None and (not isinstance(number, int) or number < 0):
+            raise ValueError(f"{card_id}/batches/{batch}.json needs a batch_number (an integer from 0).")
+        summaries.append(
+            BatchSummary(
+                card_id=card_id,
+                batch=batch,
+                batch_number=number if layout.aruco_dictionary is not None else None,
+                source=document["source"],
+                measured_on=document.get("measured_on"),
+                instrument=document.get("instrument"),
+                geometry=document.get("geometry"),
+            )
+        )
+    numbers = [s.batch_number for s in summaries if s.batch_number is not None]
+    if len(set(numbers)) != len(numbers):
+        raise ValueError(f"Two print batches of {card_id} have the same batch_number: {sorted(numbers)}.")
+    return tuple(sorted(summaries, key=lambda s: (s.batch_number is None, s.batch_number or 0, s.batch)))
+
+
 @cache
 def load_card(card_id: str, batch: str | None = None) -> ReferenceCard:
     """A card with the spectra of one print batch (the layout's default batch when ``batch`` is None)."""
     layout = load_layout(card_id)
     batch = batch or layout.default_batch
-    if batch not in available_batches(card_id):
+    summaries = {s.batch: s for s in card_batches(card_id)}
+    if batch not in summaries:
         raise UnknownCard(
-            f"Card {card_id!r} has no print batch {batch!r}; known: {', '.join(available_batches(card_id))}."
+            f"Card {card_id!r} has no print batch {batch!r}; known: {', '.join(summaries)}.",
+            hint="Leave out the batch: it is read from the card in the photo.",
         )
     if card_id == COLORCHECKER_ID:
         sds = colour.SDS_COLOURCHECKERS["BabelColor Average"]
@@ -100,13 +166,31 @@ def load_card(card_id: str, batch: str | None = None) -> ReferenceCard:
         reflectance = np.array([sds[p.name].values for p in layout.patches], dtype=np.float64)
         source = "BabelColor average of 30 ColorChecker charts (Pascale 2006), from colour-science"
     else:
-        document = json.loads((_card_dir(card_id) / "batches" / f"{batch}.json").read_text())
+        document = _batch_document(card_id, batch)
         wavelengths = np.asarray(document["wavelengths_nm"], dtype=np.float64)
         reflectance = np.array([document["reflectance"][p.name] for p in layout.patches], dtype=np.float64)
         source = document["source"]
     reflectance.flags.writeable = False
     wavelengths.flags.writeable = False
-    return ReferenceCard(layout=layout, batch=batch, wavelengths_nm=wavelengths, reflectance=reflectance, source=source)
+    return ReferenceCard(
+        layout=layout,
+        batch=batch,
+        wavelengths_nm=wavelengths,
+        reflectance=reflectance,
+        source=source,
+        batch_number=summaries[batch].batch_number,
+    )
+
+
+def load_card_batches(card_id: str) -> list[ReferenceCard]:
+    """A packaged card with the spectra of each of its print batches, in batch-number order."""
+    return [load_card(card_id, summary.batch) for summary in card_batches(card_id)]
+
+
+def card_font_path() -> Path:
+    """The TrueType font printed on our cards (Bitstream Vera Sans, shipped with ReportLab; its licence allows
+    embedding), used alike for the PDF (embedded) and for raster proofs and simulated photos."""
+    return Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
 
 
 def parse_card_reference(reference: str) -> tuple[str, str | None]:

@@ -59,6 +59,12 @@ class Retake(Enum):
         "card_partly_hidden",
         "Keep the whole colour chart in view: do not cover its colour squares with your fingers or hair.",
     )
+    MORE_THAN_ONE_CARD = ("more_than_one_card", "Show only one reference card in the photo.")
+    CARD_MARKERS_DISAGREE = (
+        "card_markers_disagree",
+        "Hold the card flat and still in good light so its four black corner squares are sharp. If this keeps "
+        "happening, your card may be misprinted: contact us for a new one.",
+    )
     CARD_TOO_SMALL = (
         "card_too_small",
         "Hold the card closer to the camera, next to your cheek, so it fills more of the picture.",
@@ -114,7 +120,11 @@ MAX_SIDE = 12_000
 MIN_SIDE = 480  # below this the card's patches are too few pixels to average
 # 2. The card's pose.
 MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
-MIN_PATCH_PX = 32  # the smallest patch must span this many pixels: its inner 60 % then has ~370 to average
+# The smallest patch must span this many pixels (the own card a seventh of a 1,600 px photo's width). Its inner
+# 60 % then holds about 90 of the photo's pixels, whose mean is far less noisy than the fit's own error (each
+# patch is weighed by its noise, color.calibrate), and lies 3 pixels inside its edges, clear of lens blur and
+# of JPEG's half-resolution chroma.
+MIN_PATCH_PX = 16
 MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by more than this share of a patch: bent
 REPROJECTION_FLOOR_PX = 2.0  # ...but never stricter than this: locating a point to a pixel or two is noise
 # 3. The card's patches.

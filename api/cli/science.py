@@ -69,7 +69,7 @@ def measure(photo: Path, card_reference: str | None, regions_file: Path | None, 
 
 @click.group()
 def card() -> None:
-    """Reference cards: print them, and export their definitions."""
+    """Reference cards: list them with their print batches, print them, and export their definitions."""
 
 
 def _reference_card(card_id: str) -> ReferenceCard:
@@ -83,21 +83,99 @@ def _reference_card(card_id: str) -> ReferenceCard:
         raise click.ClickException(exc.detail) from exc
 
 
+@card.command("list")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+def card_list(output_format: str) -> None:
+    """Every packaged card and its print batches: batch number, printed marker ids, when and how measured."""
+    from color.card_identity import printed_marker_ids
+    from color.packaged_data import available_cards, card_batches, load_layout
+
+    rows: list[dict[str, Any]] = []
+    for card_id in available_cards():
+        layout = load_layout(card_id)
+        for summary in card_batches(card_id):
+            number = summary.batch_number
+            rows.append(
+                {
+                    "card_id": card_id,
+                    "batch": summary.batch,
+                    "reference": summary.reference,
+                    "default": summary.batch == layout.default_batch,
+                    "batch_number": number,
+                    "aruco_dictionary": layout.aruco_dictionary,
+                    "marker_ids": list(printed_marker_ids(layout, number)) if number is not None else [],
+                    "measured_on": summary.measured_on,
+                    "instrument": summary.instrument,
+                    "geometry": summary.geometry,
+                    "source": summary.source,
+                }
+            )
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
+    header = ("card", "batch", "no.", "marker ids", "measured", "instrument", "source")
+    table = [
+        (
+            row["card_id"],
+            row["batch"] + (" (default)" if row["default"] else ""),
+            "-" if row["batch_number"] is None else str(row["batch_number"]),
+            " ".join(map(str, row["marker_ids"])) or "-",
+            row["measured_on"] or "-",
+            row["instrument"] or "-",
+            row["source"],
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in (header, *table)) for i in range(len(header) - 1)]
+    for line in (header, *table):
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)) + "  " + line[-1])
+
+
+# A print shop gets the vector PDF; a PNG is a lossless proof. JPEG (or any other format) would alter colours.
+CARD_OUTPUT_FORMATS = {".pdf": "pdf", ".png": "png"}
+
+
 @card.command("render")
 @click.argument("card_id")
-@click.option("--dpi", type=click.FloatRange(72, 2400), default=600, show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--dpi", type=click.FloatRange(72, 2400), default=600, show_default=True, help="Resolution of a PNG.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="card.pdf: vector, for the print shop; card.png: a proof.",
+)
 def card_render(card_id: str, dpi: float, output: Path) -> None:
-    """Draw the printable card as PNG (or PDF when OUTPUT ends in .pdf), at true size."""
+    """Draw the card at true size: a print shop's PDF or a PNG proof, by OUTPUT's extension.
+
+    The PDF is vector, with 3 mm bleed, crop marks, a 50 mm scale bar, "print at 100 %", the card id and
+    batch, and a second page of every patch's CIELAB (D65, 2°). CARD_ID is a card id or card_id@batch.
+    """
     from color.card_render import encode_card
 
+    image_format = CARD_OUTPUT_FORMATS.get(output.suffix.lower())
+    if image_format is None:
+        raise click.BadParameter(
+            f"{output.name!r} has an unknown extension; use .pdf (vector, for the print shop) or .png (a proof). "
+            "JPEG is refused: it would alter the colours.",
+            param_hint="'-o' / '--output'",
+        )
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist.", param_hint="'-o' / '--output'")
     reference = _reference_card(card_id)
-    image_format = "pdf" if output.suffix.lower() == ".pdf" else "png"
-    data = encode_card(reference, dpi, image_format)
+    try:
+        data = encode_card(reference, dpi, image_format)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     temporary = output.with_name(output.name + ".partial")
-    temporary.write_bytes(data)
-    temporary.replace(output)  # never leave a half-written card behind
-    click.echo(f"wrote {output} ({reference.card_id}, batch {reference.batch}, {dpi:g} dpi)")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(output)  # never leave a half-written card behind
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+    what = "vector PDF for the print shop" if image_format == "pdf" else f"{dpi:g} dpi PNG proof"
+    click.echo(f"wrote {output} ({reference.reference}, print batch {reference.batch_number}, {what})")
 
 
 @card.command("export")

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import re
 
 import cv2
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
+from pypdf import PdfReader
 
 from api.cli import cli
 from color.card import PatchKind, ReferenceCard
 from color.card_export import card_definition
-from color.card_render import encode_card, render_card_RGB
+from color.card_render import (
+    BLEED_MM,
+    INK,
+    PAPER,
+    PRINT_AT_100,
+    card_label_text,
+    card_labels,
+    card_sRGB_palette,
+    encode_card,
+    render_card_RGB,
+)
 from color.detect import locate_card
 from color.errors import ColorError
 from color.kubelka_munk import mixture_KS, reflectance_infinite, saunderson_to_measured
@@ -98,7 +113,9 @@ def test_unknown_card_or_batch_is_a_clear_error(card_id: str, batch: str | None)
 
 def test_export_has_everything_to_recompute_references(card: ReferenceCard) -> None:
     definition = card_definition(card)
-    assert definition["aruco"]["dictionary"] == "DICT_4X4_50"
+    assert definition["aruco"]["dictionary"] == "DICT_4X4_250"
+    assert [m["id"] for m in definition["aruco"]["markers"]] == [0, 1, 2, 3]
+    assert definition["batch_number"] == 0
     assert len(definition["patches"]) == 41
     patch = definition["patches"][0]
     assert set(patch) == {"name", "kind", "rect_mm", "reflectance", "lab_D65"}
@@ -118,8 +135,89 @@ def test_rendered_card_has_true_size_and_is_found_by_the_detector(card: Referenc
 def test_png_and_pdf_encodings(card: ReferenceCard) -> None:
     assert encode_card(card, 150, "png").startswith(b"\x89PNG")
     assert encode_card(card, 150, "pdf").startswith(b"%PDF")
-    with pytest.raises(ValueError, match="unknown card image format"):
-        encode_card(card, 150, "gif")
+    for image_format in ("gif", "jpeg", "jpg"):
+        with pytest.raises(ValueError, match="unknown card image format"):
+            encode_card(card, 150, image_format)
+
+
+def test_id_and_batch_are_printed_between_the_bottom_markers_off_every_patch(card: ReferenceCard) -> None:
+    layout = card.layout
+    assert layout.label_box_mm is not None
+    x, y, w, h = layout.label_box_mm
+    assert layout.size_mm[1] - (y + h) >= 2.0  # inside the trim tolerance
+    cells = [p.rect_mm for p in layout.patches]
+    cells += [(*(m.corners_mm()[0] - 0.8), m.size_mm + 1.6, m.size_mm + 1.6) for m in layout.markers]  # quiet zone
+    for cx, cy, cw, ch in cells:
+        assert x + w <= cx or cx + cw <= x or y + h <= cy or cy + ch <= y
+    assert card_label_text(card) == "tm-skin-v1@nominal  ·  print batch 0"
+
+    px_per_mm = 20.0
+    labels = card_labels(card, px_per_mm)
+    assert set(np.unique(labels)) == {INK, PAPER, *range(len(layout.patches))}
+    text = np.zeros(labels.shape, dtype=bool)
+    rows, cols = slice(round(y * px_per_mm), round((y + h) * px_per_mm)), slice(round(x * px_per_mm), None)
+    text[rows, cols] = labels[rows, cols] == INK
+    assert text.sum() > 500  # the glyphs
+    inside_box = np.zeros_like(text)
+    inside_box[rows, round(x * px_per_mm) : round((x + w) * px_per_mm)] = True
+    assert not (text & ~inside_box).any()
+
+
+def test_rendered_card_of_another_batch_is_read_as_that_batch(card: ReferenceCard) -> None:
+    later = dataclasses.replace(card, batch="test-5", batch_number=5)
+    framed = cv2.copyMakeBorder(
+        render_card_RGB(later, dpi=200)[..., ::-1], 60, 60, 60, 60, cv2.BORDER_CONSTANT, value=(128, 128, 128)
+    )
+    pose = locate_card(framed, [card.layout])
+    assert (pose.batch_number, pose.markers_found) == (5, (0, 1, 2, 3))
+    assert card_definition(later)["aruco"]["markers"][0]["id"] == 20
+
+
+def test_png_proof_is_lossless_srgb_at_true_size(card: ReferenceCard) -> None:
+    image = Image.open(io.BytesIO(encode_card(card, 300, "png")))
+    assert image.format == "PNG"
+    assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    assert image.info["srgb"] == 0  # the PNG's sRGB chunk
+    assert image.size == (round(85.6 / 25.4 * 300), round(54.0 / 25.4 * 300))
+
+
+def test_print_shop_pdf_is_vector_with_bleed_crop_marks_and_reference_values(card: ReferenceCard) -> None:
+    data = encode_card(card, 600, "pdf")
+    assert b"/DCTDecode" not in data  # no JPEG
+    assert b"/Subtype /Image" not in data  # no raster at all: the patches are vector
+    assert b"/FontFile2" in data  # the font is embedded
+    assert b"/PrintScaling /None" in data
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 2
+    sheet, values = reader.pages
+    mm = 72 / 25.4
+    trim, bleed = sheet.trimbox, sheet.bleedbox
+    assert (float(trim.width) / mm, float(trim.height) / mm) == pytest.approx((85.6, 54.0), abs=0.01)
+    assert float(trim.left - bleed.left) / mm == pytest.approx(BLEED_MM, abs=0.01)
+    assert float(bleed.top - trim.top) / mm == pytest.approx(BLEED_MM, abs=0.01)
+    text = sheet.extract_text()
+    for expected in (PRINT_AT_100, "tm-skin-v1@nominal", "print batch 0", "50 mm", "sRGB (IEC 61966-2-1)"):
+        assert expected in text
+    assert "print at 100 % (no scaling)" in text.lower()
+    page_two = values.extract_text()
+    for index, patch in enumerate(card.layout.patches):
+        assert patch.name in page_two
+        assert f"{card.Lab_D65[index, 0]:.2f}" in page_two
+    assert "D65" in page_two
+    # Every patch is a filled rectangle in its sRGB proof colour.
+    content = sheet.get_contents().get_data()
+    assert content.count(b" re") >= len(card.layout.patches)
+    patches, _, _ = card_sRGB_palette(card)
+    fills = [[float(v) * 255 for v in m.groups()] for m in re.finditer(rb"([\d.]+) ([\d.]+) ([\d.]+) rg", content)]
+    for code in patches:
+        assert any(np.allclose(fill, code, atol=0.01) for fill in fills), code
+    assert card.reference in (reader.metadata.title or "")
+    assert "sRGB" in (reader.metadata.subject or "")
+
+
+def test_pdf_is_only_for_cards_we_print() -> None:
+    with pytest.raises(ValueError, match="bought, not printed"):
+        encode_card(load_card("colorchecker-classic-24"), 150, "pdf")
 
 
 def test_cli_card_render_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -40,6 +40,8 @@ API_RETAKE_CODES = {
     "no_face",
     "too_little_skin",
     "region_not_skin",
+    "more_than_one_card",
+    "card_markers_disagree",
 }
 
 

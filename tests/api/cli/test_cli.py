@@ -1,9 +1,12 @@
-"""The command line: token minting and its errors."""
+"""The command line: token minting, settings errors, and the reference card commands."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from api.cli import cli
@@ -99,3 +102,71 @@ def test_a_webhook_url_that_is_not_http_is_refused(settings_env: Callable[..., N
     result = CliRunner().invoke(cli, ["worker"])
     assert result.exit_code != 0
     assert "must be an http:// or https:// URL" in result.output
+
+
+def test_card_list_shows_every_card_and_batch_with_its_marker_ids() -> None:
+    result = CliRunner().invoke(cli, ["card", "list"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:5] == ["card", "batch", "no.", "marker", "ids"]
+    tm_skin = next(line for line in lines if line.startswith("tm-skin-v1"))
+    assert tm_skin.split()[:7] == ["tm-skin-v1", "nominal", "(default)", "0", "0", "1", "2"]
+    assert any(line.startswith("colorchecker-classic-24") for line in lines)
+    rows = json.loads(CliRunner().invoke(cli, ["card", "list", "--format", "json"]).output)
+    nominal = next(row for row in rows if row["reference"] == "tm-skin-v1@nominal")
+    assert nominal["batch_number"] == 0
+    assert nominal["marker_ids"] == [0, 1, 2, 3]
+    assert nominal["aruco_dictionary"] == "DICT_4X4_250"
+    assert set(nominal) >= {"measured_on", "instrument", "source"}
+
+
+def test_card_render_writes_the_print_shop_pdf(tmp_path: Path) -> None:
+    output = tmp_path / "card.pdf"
+    result = CliRunner().invoke(cli, ["card", "render", "tm-skin-v1@nominal", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "vector PDF" in result.output
+    assert output.read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.parametrize("name", ["card.jpg", "card.JPEG", "card.tiff", "card"])
+def test_card_render_refuses_an_unknown_extension(tmp_path: Path, name: str) -> None:
+    result = CliRunner().invoke(cli, ["card", "render", "tm-skin-v1", "-o", str(tmp_path / name)])
+    assert result.exit_code == 2
+    assert "unknown extension" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not list(tmp_path.iterdir())
+
+
+def test_card_render_into_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["card", "render", "tm-skin-v1", "-o", str(tmp_path / "missing" / "card.pdf")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("card_id", "message"),
+    [("tm-skin-v1@b9", "no print batch 'b9'"), ("colorchecker-classic-24", "bought, not printed")],
+)
+def test_card_render_of_an_unknown_batch_or_a_bought_chart_is_refused(
+    tmp_path: Path, card_id: str, message: str
+) -> None:
+    result = CliRunner().invoke(cli, ["card", "render", card_id, "-o", str(tmp_path / "card.pdf")])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_card_render_that_cannot_write_leaves_no_half_written_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    result = CliRunner().invoke(cli, ["card", "render", "tm-skin-v1", "-o", str(tmp_path / "card.png")])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output
+    assert not list(tmp_path.iterdir())
