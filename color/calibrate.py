@@ -74,6 +74,8 @@ Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
 # bench/bench_measurement.py, 10 to 30 times gives the lowest error on held-out skin; beyond, the card's
 # own fit (and so the estimated spectral response) stops mattering enough.
 VIRTUAL_SKIN_WEIGHT = 20.0
+L_PER_RELATIVE_Y = 50.0 / 3.0  # dL* per relative change of Y, at L* about 50 (CIE 15:2018 L* = 116 (Y/Yn)^(1/3) − 16)
+NOISE_REFERENCE_DE = 0.5  # the fit's own error on held-out skin is about this: noise below it barely matters
 DEFAULT_METHOD = "root_polynomial_2_Finlayson2015"  # best on held-out skin in that setting
 
 
@@ -180,6 +182,18 @@ class Calibration:
         return float(np.sqrt(np.sum(weights * self.virtual_residual_dE00**2) / np.sum(weights)))
 
 
+def noise_weights(relative_noise: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Weights (n,) in (0, 1] that down-weight patches whose mean the photo's noise makes uncertain.
+
+    A patch's lightness error from noise is about ``L_PER_RELATIVE_Y`` times its mean's relative standard error
+    (dL*/L* ≈ (1/3) dY/Y, L* near 50); a patch is weighed by 1 / (1 + (that error / ``NOISE_REFERENCE_DE``)²),
+    the usual inverse-variance weight with the fit's own error floor. A large patch keeps its weight; one of
+    a dozen pixels in a noisy photo counts less instead of the photo being refused.
+    """
+    lightness_error = L_PER_RELATIVE_Y * relative_noise
+    return np.asarray(1.0 / (1.0 + (lightness_error / NOISE_REFERENCE_DE) ** 2), dtype=np.float64)
+
+
 def _kind_weights(card: ReferenceCard) -> NDArray[np.float64]:
     return np.array([KIND_WEIGHTS[p.kind] for p in card.layout.patches], dtype=np.float64)
 
@@ -208,6 +222,7 @@ class PreparedPhoto:
     rejected: dict[str, str]
     tone: ToneModel
     linear: NDArray[np.float64]  # (n_patches, 3) linear response of the card's patches
+    noise_weights: NDArray[np.float64]  # (n_patches,) down-weights patches whose mean the photo's noise blurs
     virtual_RGB: NDArray[np.float64]  # (n_virtual, 3) predicted linear response of the virtual skin
     as_shot_white_xy: NDArray[np.float64]
 
@@ -229,6 +244,7 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
         rejected=rejected,
         tone=tone,
         linear=linear,
+        noise_weights=noise_weights(samples.relative_noise),
         virtual_RGB=prior.reflectance @ response.T,
         as_shot_white_xy=as_shot_white_xy(card, samples),
     )
@@ -247,7 +263,7 @@ def fit(
     only locates the skin). All CIEDE2000 values are computed in one batch.
     """
     card, prior, usable, linear = prepared.card, prepared.prior, prepared.usable, prepared.linear
-    card_weights = _kind_weights(card) * usable
+    card_weights = _kind_weights(card) * usable * prepared.noise_weights
     focus = focus_weights_near(card, focus_Lab)
     weights = card_weights * focus
     n_card, n_virtual = len(weights), len(prior.Lab_D65)

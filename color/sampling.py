@@ -46,6 +46,15 @@ class PatchSamples:
     crushed: NDArray[np.bool_]  # (n,) any channel at black in more than the allowed share
     glare: NDArray[np.bool_]  # (n,) a highlight covers part of the patch
     n_samples: int
+    photo_pixels: NDArray[np.float64]  # (n,) pixels of the photo inside each patch's sampled area
+
+    @property
+    def relative_noise(self) -> NDArray[np.float64]:
+        """Standard error of each patch's mean luminance relative to it: the spread of the photo's own pixels
+        over the square root of their number (the rectified samples interpolate between them)."""
+        luminance = np.maximum(self.RGB_linear @ LUMA_WEIGHTS, 1e-4)
+        standard_error = self.spread / np.sqrt(np.maximum(self.photo_pixels, 1.0))
+        return np.asarray(standard_error / luminance, dtype=np.float64)
 
 
 def rectify_card(BGR: NDArray[np.uint8], pose: CardPose, px_per_mm: float = RECTIFY_PX_PER_MM) -> NDArray[np.uint8]:
@@ -66,6 +75,7 @@ def sample_patches(BGR: NDArray[np.uint8], pose: CardPose) -> PatchSamples:
     patches = pose.layout.patches
     inset = (1.0 - INNER_FRACTION) / 2.0
     blocks = []
+    inner_mm2 = np.array([(INNER_FRACTION * p.rect_mm[2]) * (INNER_FRACTION * p.rect_mm[3]) for p in patches])
     for patch in patches:
         x, y, w, h = patch.rect_mm
         x0 = round((x + inset * w) * RECTIFY_PX_PER_MM)
@@ -95,4 +105,5 @@ def sample_patches(BGR: NDArray[np.uint8], pose: CardPose) -> PatchSamples:
         crushed=np.mean(np.any(code_values <= CRUSH_CODE, axis=2), axis=1) > GLARE_MAX_FRACTION,
         glare=glare_share > GLARE_MAX_FRACTION,
         n_samples=n_samples,
+        photo_pixels=inner_mm2 * pose.px_per_mm**2,
     )

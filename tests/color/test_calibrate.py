@@ -86,8 +86,8 @@ def test_virtual_skin_removes_the_card_only_bias_under_incandescent_light(
 
 
 def test_small_card_in_a_large_photo_is_measured_at_full_resolution(card: ReferenceCard) -> None:
-    """At half scale this card's patches would span under 32 px: the photo is decoded again in full."""
-    shot = Shot(size=(3800, 2850), card_width_px=560, card_centre=(0.7, 0.62), card_tilt=0.0)
+    """At half scale this card's patches would span under 16 px: the photo is decoded again in full."""
+    shot = Shot(size=(3800, 2850), card_width_px=336, card_centre=(0.7, 0.62), card_tilt=0.0)
     photo = render(card, shot=shot)
     measured = measure_photo(photo.jpeg, regions=photo.regions)
     assert float(delta_E00(measured.Lab_D65, photo.truth_Lab_D65)) < 1.5
