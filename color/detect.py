@@ -24,6 +24,9 @@ from color.quality import Retake, check_markers_found, check_pose
 # Search small first (fast); larger only when a small card is missed. The last level reads a 12 MP photo at full
 # size: a card an eighth of its width has markers of about 25 px, which the 2,048 px copy shrinks below reading.
 DETECTION_LONG_SIDES = (1024, 2048, 4096)
+# A small photo is enlarged (bilinear) for the last searches: ArUco finds the square outline of a 14 px marker
+# far more often at twice the size (a card an eighth of a 1,600 px photo's width has markers of about 15 px).
+MAX_UPSCALE = 2.0
 MIN_MARKER_PERIMETER_RATE = 0.01
 SUBPIX_WINDOW_PX = 5
 SUBPIX_CRITERIA = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.01)
@@ -77,19 +80,24 @@ def _find_markers(
     return found
 
 
-def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Sub-pixel corner refinement on the full-resolution image, in a small grey crop around each corner."""
+def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64], marker_px: float) -> NDArray[np.float64]:
+    """Sub-pixel corner refinement on the full-resolution image, in a small grey crop around each corner.
+
+    The search window is at most a sixth of a marker's side (``marker_px``): on a small marker a larger one
+    reaches the marker's inner cells, whose corners pull the outer one off by a pixel or two.
+    """
+    window = int(np.clip(round(marker_px / 6), 2, SUBPIX_WINDOW_PX))
     height, width = BGR.shape[:2]
-    margin = 4 * SUBPIX_WINDOW_PX
+    margin = 4 * window
     refined = corners.copy()
     for index, (x, y) in enumerate(corners):
         x0, y0 = max(int(x) - margin, 0), max(int(y) - margin, 0)
         x1, y1 = min(int(x) + margin + 1, width), min(int(y) + margin + 1, height)
-        if x1 - x0 < 2 * SUBPIX_WINDOW_PX + 3 or y1 - y0 < 2 * SUBPIX_WINDOW_PX + 3:
+        if x1 - x0 < 2 * window + 3 or y1 - y0 < 2 * window + 3:
             continue  # too close to the border to refine: keep the detected corner
         crop = cv2.cvtColor(np.ascontiguousarray(BGR[y0:y1, x0:x1]), cv2.COLOR_BGR2GRAY)
         point = np.array([[[x - x0, y - y0]]], dtype=np.float32)
-        result = cv2.cornerSubPix(crop, point, (SUBPIX_WINDOW_PX, SUBPIX_WINDOW_PX), (-1, -1), SUBPIX_CRITERIA)
+        result = cv2.cornerSubPix(crop, point, (window, window), (-1, -1), SUBPIX_CRITERIA)
         refined[index] = result.reshape(2) + np.array([x0, y0], dtype=np.float64)
     return refined
 
@@ -97,12 +105,13 @@ def _refine(BGR: NDArray[np.uint8], corners: NDArray[np.float64]) -> NDArray[np.
 def _search(
     BGR: NDArray[np.uint8], marker_layouts: list[CardLayout], long_side: int
 ) -> tuple[MarkerReading, bool] | None:
-    """The markers of the best-read card in a copy of the photo scaled to ``long_side`` (nearest pixel), and
+    """The markers of the best-read card in a copy of the photo scaled to ``long_side`` (at most ``MAX_UPSCALE``), and
     whether they were read mirrored: mirrored only when the photo as is shows no card's every marker (a mirrored
     marker may read as another id, so finding some ids is no proof that the photo is not mirrored)."""
     height, width = BGR.shape[:2]
-    scale = min(1.0, long_side / max(height, width))
-    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) if scale < 1.0 else BGR
+    scale = min(MAX_UPSCALE, long_side / max(height, width))
+    interpolation = cv2.INTER_NEAREST if scale < 1.0 else cv2.INTER_LINEAR
+    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=interpolation) if scale != 1.0 else BGR
     grey_small = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
     best: tuple[MarkerReading, bool] | None = None
     for mirrored in (False, True):
@@ -127,14 +136,16 @@ def locate_card(BGR: NDArray[np.uint8], layouts: list[CardLayout]) -> CardPose:
     for long_side in DETECTION_LONG_SIDES:
         best = _search(BGR, marker_layouts, long_side)
         complete = best is not None and len(best[0].corners_px) == len(best[0].layout.markers)
-        if complete or long_side >= max(height, width):
+        if complete or long_side >= MAX_UPSCALE * max(height, width):
             break
     if best is None:
         raise Retake.CARD_NOT_FOUND.error("No reference card was found in the photo.")
     reading, mirrored = best
     layout, found = reading.layout, reading.corners_px
-    check_markers_found(len(found))
-    image_points = _refine(BGR, np.concatenate([found[i] for i in sorted(found)]))
+    sides = [np.linalg.norm(np.roll(corners, -1, axis=0) - corners, axis=1).mean() for corners in found.values()]
+    marker_px = float(np.mean(sides))
+    check_markers_found(len(found), marker_px)
+    image_points = _refine(BGR, np.concatenate([found[i] for i in sorted(found)]), marker_px)
     markers = {m.id: m for m in layout.markers}
     card_points = np.concatenate([markers[i].corners_mm() for i in sorted(found)])
     found_homography, _ = cv2.findHomography(card_points, image_points, 0)

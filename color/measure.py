@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import colour
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -32,8 +33,10 @@ from color.packaged_data import (
     load_virtual_skin,
     parse_card_reference,
 )
+from color.patch_grid import find_patch_grids
 from color.quality import (
     CARD_MARGIN_MM,
+    MIN_PATCH_PX,
     QualityCheck,
     Retake,
     check_even_light,
@@ -44,6 +47,9 @@ from color.quality import (
 from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
+
+DIAGNOSIS_LONG_SIDE = 1600  # the search for a card-like patch grid, when no card was found, runs at this size
+MIN_CARD_LIKE_PATCHES = 12  # a grid of this many even-toned squares is a colour card, not a tiled wall
 
 # The 95 % radius of the error, from its components as root-mean-square CIEDE2000 values. For an error
 # spread evenly over the three CIELAB axes, |ΔE| follows a Maxwell distribution whose 95th percentile is
@@ -90,8 +96,11 @@ def candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
     return [load_card(card_id, batch)] if batch else load_card_batches(card_id)
 
 
-def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[ReferenceCard, CardPose]:
-    """The first card found: by its ArUco markers, else (for cards without markers) by its chip grid."""
+def find_card(
+    BGR: NDArray[np.uint8], cards: list[ReferenceCard], *, diagnose: bool = True
+) -> tuple[ReferenceCard, CardPose]:
+    """The first card found: by its ArUco markers, else (for cards without markers) by its chip grid. When none
+    is, ``diagnose`` says why as precisely as the photo allows (``diagnose_missing_card``)."""
     marker_cards = [c for c in cards if c.layout.aruco_dictionary is not None]
     plain_cards = [c for c in cards if c.layout.aruco_dictionary is None]
     not_found: RetakeNeeded | None = None
@@ -100,7 +109,7 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
             pose = locate_card(BGR, list({c.card_id: c.layout for c in marker_cards}.values()))
             return card_for_pose(marker_cards, pose), pose
         except RetakeNeeded as error:
-            if error.code != Retake.CARD_NOT_FOUND.code or not plain_cards:
+            if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
             not_found = error
     for card in plain_cards:
@@ -110,7 +119,42 @@ def find_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> tuple[Refer
             if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
             not_found = not_found or error
-    raise not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+    if not diagnose:
+        raise not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+    raise diagnose_missing_card(BGR, cards) or not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+
+
+def diagnose_missing_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> RetakeNeeded | None:
+    """Why no card was found, when the photo shows more than nothing: another known card than the one named
+    (``wrong_card``), or a grid of colour patches whose markers could not be read, either because the card is
+    too small (``card_too_small``) or because its markers are covered (``card_partly_hidden``)."""
+    named = {card.card_id for card in cards}
+    others = [card for card_id in available_cards() if card_id not in named for card in load_card_batches(card_id)]
+    if others:
+        try:
+            other, _ = find_card(BGR, others, diagnose=False)
+        except RetakeNeeded as error:
+            if error.code != Retake.CARD_NOT_FOUND.code:  # another card, found but not usable, is still there
+                return Retake.WRONG_CARD.error(f"The photo shows another card than {', '.join(sorted(named))}.")
+        else:
+            return Retake.WRONG_CARD.error(
+                f"The photo shows the {other.card_id} card, not the {', '.join(sorted(named))} that was chosen."
+            )
+    height, width = BGR.shape[:2]
+    scale = min(1.0, DIAGNOSIS_LONG_SIDE / max(height, width))
+    small = cv2.resize(BGR, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else BGR
+    grids = find_patch_grids(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), dtype=np.uint8))
+    if not grids or len(grids[0]) < MIN_CARD_LIKE_PATCHES:
+        return None
+    patch_px = grids[0].side_px / scale
+    if patch_px < MIN_PATCH_PX:
+        return Retake.CARD_TOO_SMALL.error(
+            f"A card seems to be in the photo, but its patches span only {patch_px:.0f} px; at least {MIN_PATCH_PX} "
+            "are needed."
+        )
+    if any(card.layout.aruco_dictionary is not None for card in cards):
+        return Retake.CARD_MARKERS_HIDDEN.error("The card's colour patches are visible but not its corner markers.")
+    return None
 
 
 def card_outline_px(pose: CardPose) -> NDArray[np.float64]:

@@ -55,6 +55,10 @@ class Retake(Enum):
         "Keep the whole card in the picture and do not cover its corners with your fingers.",
     )
     CARD_OUTSIDE_PHOTO = ("card_partly_hidden", "Keep the whole card in the picture.")
+    CARD_MARKERS_HIDDEN = (
+        "card_partly_hidden",
+        "Keep the card's four black corner squares in view: do not cover them with your fingers.",
+    )
     CHART_CHIPS_HIDDEN = (
         "card_partly_hidden",
         "Keep the whole colour chart in view: do not cover its colour squares with your fingers or hair.",
@@ -64,6 +68,10 @@ class Retake(Enum):
         "card_markers_disagree",
         "Hold the card flat and still in good light so its four black corner squares are sharp. If this keeps "
         "happening, your card may be misprinted: contact us for a new one.",
+    )
+    WRONG_CARD = (
+        "wrong_card",
+        "Take the photo with the card you chose in the app, or choose the card that is in the photo.",
     )
     CARD_TOO_SMALL = (
         "card_too_small",
@@ -119,6 +127,7 @@ MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo is the largest we accept; 
 MAX_SIDE = 12_000
 MIN_SIDE = 480  # below this the card's patches are too few pixels to average
 # 2. The card's pose.
+MIN_READABLE_MARKER_PX = 18  # ArUco reads 4 × 4 markers (6 × 6 cells with the border) reliably from 3 px a cell
 MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the card is not half hidden
 # The smallest patch must span this many pixels (the own card a seventh of a 1,600 px photo's width). Its inner
 # 60 % then holds about 90 of the photo's pixels, whose mean is far less noisy than the fit's own error (each
@@ -126,7 +135,7 @@ MIN_MARKERS = 3  # three markers (12 corners) pin the homography and show the ca
 # of JPEG's half-resolution chroma.
 MIN_PATCH_PX = 16
 MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by more than this share of a patch: bent
-REPROJECTION_FLOOR_PX = 2.0  # ...but never stricter than this: locating a point to a pixel or two is noise
+REPROJECTION_FLOOR_PX = 3.0  # ...but never stricter than this: a small marker's corners are found to 2-3 px
 # 3. The card's patches.
 MAX_GLARE_PATCHES = 2  # more patches with a highlight than this: the card shines
 MIN_NEUTRALS_FOR_TONE = 4  # the tone model (``color.tone_curve``) needs this many readable neutrals
@@ -167,8 +176,14 @@ def check_image_size(width: int, height: int) -> None:
         )
 
 
-def check_markers_found(count: int) -> None:
-    """Enough of the card's corner markers are visible to trust its pose."""
+def check_markers_found(count: int, marker_px: float) -> None:
+    """Enough of the card's corner markers are visible to trust its pose; ``marker_px`` is the side of those found.
+    Markers too small to read reliably mean a card too small, not a hidden one."""
+    if count < MIN_MARKERS and marker_px < MIN_READABLE_MARKER_PX:
+        raise Retake.CARD_TOO_SMALL.error(
+            f"Only {count} of the card's 4 corner markers could be read: they span {marker_px:.0f} px; at least "
+            f"{MIN_READABLE_MARKER_PX} are needed."
+        )
     if count < MIN_MARKERS:
         raise Retake.CARD_CORNERS_HIDDEN.error(f"Only {count} of the card's 4 corner markers are visible.")
 

@@ -42,6 +42,7 @@ API_RETAKE_CODES = {
     "region_not_skin",
     "more_than_one_card",
     "card_markers_disagree",
+    "wrong_card",
 }
 
 
