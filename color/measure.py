@@ -21,10 +21,11 @@ from color.calibrate import DEFAULT_METHOD, Calibration, fit, prepare
 from color.card import ReferenceCard
 from color.card_identity import card_for_pose
 from color.chart_detect import locate_colorchecker
-from color.colorimetry import XYZ_to_Lab_D65
+from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00
 from color.decode import DecodedPhoto, decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
+from color.light_field import fit_light_field
 from color.packaged_data import (
     available_cards,
     load_card,
@@ -41,7 +42,6 @@ from color.quality import (
     Retake,
     check_even_light,
     check_region_off_card,
-    neutral_exposure_spread,
     quality_report,
 )
 from color.sampling import sample_patches
@@ -58,6 +58,13 @@ COVERAGE_FACTOR_95 = 1.65
 # Skin is not made of the card's pigments: even a perfect fit on the card leaves a metameric error on
 # skin that the card cannot see. Its size was measured with bench/bench_measurement.py (see README).
 SKIN_METAMERISM_RMS_DE00 = 0.6
+# The light on a cheek and on the card held beside it differ even when the card's greys show no gradient: the
+# card faces the light at another angle than the cheek, or shades it. Standard deviation, relative: an assumed
+# 5 % for a card held beside the cheek as the app asks (its cosine falls 5 % at 18° away from the cheek's
+# direction); bench/bench_conditions.py's "light mismatch" group shows what larger differences do.
+CARD_FACE_LIGHT_SIGMA = 0.05
+# Reasons to leave one region out while another can still be measured.
+REGION_RETAKE_CODES = frozenset({Retake.REGION_NOT_SKIN.code, Retake.TOO_LITTLE_SKIN.code})
 # Large JPEGs are decoded at 1/2 or 1/4 scale while the long side stays at least this long: a card next to
 # the cheek keeps well over 32 px per patch, and averaging needs no more. Smaller cards trigger a retry at
 # full resolution. The effect on the result is measured in bench/bench_measurement.py.
@@ -157,6 +164,13 @@ def diagnose_missing_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) ->
     return None
 
 
+def lightness_error_dE00(Lab: NDArray[np.float64], relative_sigma: float) -> float:
+    """CIEDE2000 that a relative error ``relative_sigma`` in the light on the skin makes at CIELAB ``Lab``: the
+    same colour with its tristimulus values scaled by 1 + σ."""
+    XYZ = colour.Lab_to_XYZ(Lab, D65_xy)
+    return float(delta_E00(Lab, XYZ_to_Lab_D65(XYZ * (1.0 + relative_sigma))))
+
+
 def card_outline_px(pose: CardPose) -> NDArray[np.float64]:
     """The card's outline in the photo (4, 2), widened by ``CARD_MARGIN_MM`` on every side."""
     width, height = pose.layout.size_mm
@@ -194,6 +208,70 @@ def measure_photo(
     )
 
 
+def _locate(
+    photo: DecodedPhoto, cards: list[ReferenceCard], full_resolution: Callable[[], DecodedPhoto] | None
+) -> tuple[DecodedPhoto, ReferenceCard, CardPose]:
+    """The card in the photo, looked for again at full resolution when a reduced decoding shows it too small."""
+    try:
+        reference, pose = find_card(photo.BGR, cards)
+    except RetakeNeeded as error:
+        small = error.code in {Retake.CARD_TOO_SMALL.code, Retake.CARD_NOT_FOUND.code}
+        if photo.scale == 1.0 or full_resolution is None or not small:
+            raise
+        photo = full_resolution()  # a small card: look again at full resolution
+        reference, pose = find_card(photo.BGR, cards)
+    return photo, reference, pose
+
+
+@dataclass(frozen=True)
+class _RegionPixels:
+    region: Region
+    codes: NDArray[np.uint8]
+    off_card_share: float
+
+
+def _regions_off_card(
+    BGR: NDArray[np.uint8], parsed: list[Region], pose: CardPose, refused: dict[str, RetakeNeeded]
+) -> list[_RegionPixels]:
+    """Each region's pixels clear of the card; a region mostly on the card goes to ``refused``."""
+    outline = card_outline_px(pose)
+    usable = []
+    for region in parsed:
+        codes, off_card = region_pixels(BGR, region, exclude=outline)
+        try:
+            check_region_off_card(region.name, off_card)
+        except RetakeNeeded as error:
+            refused[region.name] = error
+            continue
+        usable.append(_RegionPixels(region, codes, off_card))
+    return usable
+
+
+def _region_colours(
+    usable: list[_RegionPixels],
+    calibration: Calibration,
+    ratios: dict[str, float],
+    refused: dict[str, RetakeNeeded],
+) -> list[RegionColour]:
+    """The colour of every region that is skin; the others go to ``refused`` (none left: the first reason)."""
+    colours = []
+    for item in usable:
+        name = item.region.name
+        try:
+            colours.append(
+                region_colour(
+                    item.codes, item.region, calibration, off_card_share=item.off_card_share, light_ratio=ratios[name]
+                )
+            )
+        except RetakeNeeded as error:
+            if error.code not in REGION_RETAKE_CODES:
+                raise
+            refused[name] = error
+    if not colours:
+        raise next(iter(refused.values()))
+    return colours
+
+
 def measure_image(
     photo: DecodedPhoto,
     *,
@@ -205,16 +283,11 @@ def measure_image(
     """Measure skin colour from decoded pixels; ``measure_photo`` without the decoding.
 
     ``full_resolution`` gives the same photo decoded at full size, for a second look when ``photo`` was
-    decoded at a reduced scale and the card is too small in it.
+    decoded at a reduced scale and the card is too small in it. A region that is not skin (on the card, hair,
+    background, in deep shadow) is left out and the result says why; the photo is refused only when no
+    region is left.
     """
-    try:
-        reference, pose = find_card(photo.BGR, cards)
-    except RetakeNeeded as error:
-        small = error.code in {Retake.CARD_TOO_SMALL.code, Retake.CARD_NOT_FOUND.code}
-        if photo.scale == 1.0 or full_resolution is None or not small:
-            raise
-        photo = full_resolution()  # a small card: look again at full resolution
-        reference, pose = find_card(photo.BGR, cards)
+    photo, reference, pose = _locate(photo, cards, full_resolution)
     samples = sample_patches(photo.BGR, pose)
     if regions is None:
         from color.face import cheek_regions
@@ -222,34 +295,48 @@ def measure_image(
         parsed = cheek_regions(photo.BGR, face_model)
     else:  # regions come in the full-size upright photo's pixels
         parsed = [Region(r.name, r.polygon * photo.scale) for r in parse_regions(regions, photo.size)]
-    prior = load_virtual_skin()
-    card_outline = card_outline_px(pose)
-    cut = [region_pixels(photo.BGR, region, exclude=card_outline) for region in parsed]
-    codes, off_card = [c for c, _ in cut], [share for _, share in cut]
-    for region, share in zip(parsed, off_card, strict=True):
-        check_region_off_card(region.name, share)
-    prepared = prepare(reference, samples, prior)
+    refused: dict[str, RetakeNeeded] = {}
+    usable = _regions_off_card(photo.BGR, parsed, pose, refused)
+    if not usable:
+        raise next(iter(refused.values()))
+    prepared = prepare(reference, samples, load_virtual_skin())
+    centres = pose.to_image(np.array([patch.centre_mm for patch in reference.layout.patches]))
+    light = fit_light_field(reference, prepared.linear, prepared.usable, centres, photo.BGR.shape[1])
+    check_even_light(light.residual_spread)
+    region_centres = {item.region.name: item.region.polygon.mean(axis=0) for item in usable}
+    ratios = {name: light.ratio_at(centre) for name, centre in region_centres.items()}
     first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False)
-    first_Lab = XYZ_to_Lab_D65(np.mean([rough_XYZ(c, first) for c in codes], axis=0))
-    calibration: Calibration = fit(prepared, focus_Lab=first_Lab)
-    colours = [
-        region_colour(c, region, calibration, off_card_share=share)
-        for c, region, share in zip(codes, parsed, off_card, strict=True)
-    ]
+    first_XYZ = [rough_XYZ(item.codes, first, light_ratio=ratios[item.region.name]) for item in usable]
+    calibration: Calibration = fit(prepared, focus_Lab=XYZ_to_Lab_D65(np.mean(first_XYZ, axis=0)))
+    colours = _region_colours(usable, calibration, ratios, refused)
     Lab, cheek_difference = combine_regions(colours)
+    measured = [colour.name for colour in colours]
 
     loo_skin = calibration.card_skin_loo_dE00()
-    skin_model = calibration.skin_model_dE00()
-    uncertainty = COVERAGE_FACTOR_95 * float(
-        np.sqrt(loo_skin**2 + skin_model**2 + SKIN_METAMERISM_RMS_DE00**2 + (cheek_difference / 2) ** 2)
+    light_sigma = float(
+        np.hypot(max(light.relative_sigma_at(region_centres[n]) for n in measured), CARD_FACE_LIGHT_SIGMA)
     )
-    unevenness = neutral_exposure_spread(samples, reference)
-    left_out = max(colour.left_out_share for colour in colours)
-    quality = quality_report(pose, samples, calibration, unevenness, cheek_difference, left_out_share=left_out)
-    check_even_light(unevenness)
+    components = [
+        loo_skin,
+        calibration.skin_model_dE00(),
+        SKIN_METAMERISM_RMS_DE00,
+        cheek_difference / 2,
+        lightness_error_dE00(Lab, light_sigma),
+    ]
+    quality = quality_report(
+        pose,
+        samples,
+        calibration,
+        light.residual_spread,
+        cheek_difference,
+        left_out_share=max(colour.left_out_share for colour in colours),
+        regions_refused={name: f"{error.code}: {error.detail}" for name, error in refused.items()},
+        regions_total=len(parsed),
+        light_on_regions=max(abs(ratios[n] - 1.0) for n in measured),
+    )
     return Measurement(
         Lab_D65=Lab,
-        uncertainty_dE00_95=uncertainty,
+        uncertainty_dE00_95=COVERAGE_FACTOR_95 * float(np.sqrt(np.sum(np.square(components)))),
         skin_tone=describe_skin_tone(Lab),
         card_id=reference.card_id,
         card_batch=reference.batch,

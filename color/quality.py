@@ -7,7 +7,8 @@ The pipeline (``color.measure``) runs these checks as it goes, in this order:
 3. the card's patches before calibration: glare, exposure, readable neutrals, the scene's colour cast
    (``check_photo``), then the white balance the tone model needed (``check_white_balance_gains``);
 4. the calibration's self-consistency (``check_calibration_consistency``);
-5. skin in each cheek region (``check_skin_pixels``) and even light across the card (``check_even_light``).
+5. light across the card that one plane describes (``check_even_light``; the plane itself is corrected), and
+   skin in each cheek region: off the card, skin-coloured, one surface (``check_region_*``, ``check_skin_pixels``).
 
 A failed check raises ``RetakeNeeded`` whose ``code`` and ``hint`` come from ``Retake``, the table of every
 reason to ask for a new photo. Codes are stable (the HTTP API's problem codes); hints are what a person
@@ -25,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
-from color.colorimetry import LUMA_WEIGHTS, XYZ_to_Lab_D65
+from color.colorimetry import XYZ_to_Lab_D65
 from color.errors import CorruptImage, ImageTooLarge, ImageTooSmall, RetakeNeeded
 
 if TYPE_CHECKING:  # only for annotations: these modules import this one
@@ -148,7 +149,7 @@ POOR_FIT_LOO_DE00 = 3.0
 # 5. Skin and light.
 MIN_KEPT_SHARE = 0.3  # of a region's pixels that must be evenly lit skin
 MIN_KEPT_PIXELS = 200
-MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' exposure across the card
+MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' light around one plane across the card
 MAX_CHEEK_DIFFERENCE_DE00 = 4.0  # reported, not enforced: cheeks this far apart are worth a look
 CARD_MARGIN_MM = 3.0  # the card's outline widened by this much: its edge, blur and the shadow it casts
 MIN_OFF_CARD_SHARE = 0.5  # a region may graze the card (that part is left out), not lie mostly on it
@@ -306,28 +307,9 @@ def check_skin_pixels(region_name: str, kept: int, pixels: int) -> None:
         )
 
 
-def neutral_exposure_spread(samples: PatchSamples, card: ReferenceCard) -> float:
-    """Relative spread of the neutral patches' linear response after dividing by their reference Y.
-
-    Under even light every neutral's ratio of camera luminance to reference Y is the same (up to the tone
-    curve, which the ratio of neighbours in lightness barely sees); a light gradient across the card
-    spreads them.
-    """
-    neutral = card.layout.patch_index(PatchKind.NEUTRAL)
-    usable = neutral[~(samples.clipped[neutral] | samples.crushed[neutral] | samples.glare[neutral])]
-    Y = card.XYZ_D65[usable, 1]
-    light = samples.RGB_linear[usable] @ LUMA_WEIGHTS
-    bright = Y > 0.1  # dark patches are dominated by the tone curve's toe
-    if bright.sum() < 3:
-        return 0.0
-    ratio = np.log(light[bright] / Y[bright])
-    slope = np.polyfit(np.log(Y[bright]), ratio, 1)
-    residual = ratio - np.polyval(slope, np.log(Y[bright]))
-    return float(np.ptp(residual))
-
-
 def check_even_light(spread: float) -> None:
-    """The neutrals' exposure spread (``neutral_exposure_spread``) must be within ``MAX_NEUTRAL_EXPOSURE_SPREAD``."""
+    """The neutrals' spread around the plane of light fitted to them (``color.light_field``, log units, peak to
+    peak) must be within ``MAX_NEUTRAL_EXPOSURE_SPREAD``: a gradient is corrected, a patchy light is not."""
     if spread > MAX_NEUTRAL_EXPOSURE_SPREAD:
         raise Retake.UNEVEN_LIGHT.error(
             "The light falls unevenly across the card, so the face may be lit differently too."
@@ -351,6 +333,9 @@ def quality_report(
     cheek_difference_dE00: float,
     *,
     left_out_share: float = 0.0,
+    regions_refused: dict[str, str] | None = None,
+    regions_total: int = 0,
+    light_on_regions: float = 0.0,
 ) -> list[QualityCheck]:
     """The checks of a measured photo, with their values and limits, as reported beside its colour."""
     return [
@@ -371,7 +356,7 @@ def quality_report(
             exposure_spread <= MAX_NEUTRAL_EXPOSURE_SPREAD,
             round(exposure_spread, 3),
             MAX_NEUTRAL_EXPOSURE_SPREAD,
-            "spread of the neutrals' exposure (log units)",
+            "spread of the card's greys around one plane of light (log units)",
         ),
         QualityCheck(
             "regions_on_skin",
@@ -379,6 +364,21 @@ def quality_report(
             round(left_out_share, 3),
             None,
             "largest share of a region left out as the card or a second surface (hair, shadow, background)",
+        ),
+        QualityCheck(
+            "regions_used",
+            not regions_refused,
+            float(regions_total - len(regions_refused or {})),
+            float(regions_total),
+            "; ".join(f"{name} left out ({reason})" for name, reason in (regions_refused or {}).items())
+            or "every region is skin",
+        ),
+        QualityCheck(
+            "light_on_cheeks",
+            True,
+            round(light_on_regions, 3),
+            None,
+            "largest relative difference of the light on a cheek from the card's, corrected (the card's greys)",
         ),
         QualityCheck(
             "cheeks_agree",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import colour
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -18,7 +19,7 @@ from scipy.cluster.vq import kmeans2
 from scipy.stats import CensoredData, norm
 
 from color.calibrate import Calibration
-from color.colorimetry import XYZ_to_Lab_D65, delta_E00, hue_angle_deg
+from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00, hue_angle_deg
 from color.errors import InvalidRegions
 from color.quality import (
     TWO_SURFACES_DE00,
@@ -39,6 +40,11 @@ SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
 SURFACE_SAMPLE = 2_000  # pixels clustered to tell one surface from two
+# Chromaticity distance (CIE 1976 u'v') under which two groups of a region are one surface, lit and shaded:
+# a shadow scales the light, not its colour, so the two share a chromaticity up to noise. Neighbouring tones of
+# the Monk scale lie 0.003-0.035 apart (median 0.009, computed from its published swatches): a smaller step is
+# the same skin.
+SHADOW_DUV = 0.008
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,46 +147,58 @@ def region_pixels(
     return np.ascontiguousarray(crop[inside][:, ::-1]), kept_share
 
 
-def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, float]:
-    """Which pixels belong to the region's main surface, its share, and how far apart two surfaces are.
+def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, float, bool]:
+    """Which pixels belong to the region's main surface, its share, how far apart two surfaces are, and whether
+    the other one is the same skin in shadow.
 
     Two means (k-means on CIELAB, seeded for repeatability) split the pixels; if the means are closer than
-    ``TWO_SURFACES_DE00`` it is one surface and every pixel belongs to it.
+    ``TWO_SURFACES_DE00`` it is one surface and every pixel belongs to it. Two groups of one chromaticity
+    (within ``SHADOW_DUV`` in CIE 1976 u'v') are the same skin in light and in shadow: the lit one is the main
+    surface, whatever its share. Otherwise the larger group is.
     """
     everything = np.ones(len(Lab), dtype=bool)
     if len(Lab) < 20:
-        return everything, 1.0, 0.0
+        return everything, 1.0, 0.0, False
     sample = Lab[:: max(1, len(Lab) // SURFACE_SAMPLE)]
     centres, _ = kmeans2(sample, 2, minit="++", seed=np.random.default_rng(0))
     separation = float(delta_E00(centres[0], centres[1]))
     if not np.isfinite(separation) or separation < TWO_SURFACES_DE00:
-        return everything, 1.0, separation
+        return everything, 1.0, separation, False
     labels = np.argmin(np.linalg.norm(Lab[:, None, :] - centres[None], axis=2), axis=1)
-    main = int(np.argmax(np.bincount(labels, minlength=2)))
-    members = labels == main
-    return members, float(members.mean()), separation
+    uv = colour.xy_to_Luv_uv(colour.XYZ_to_xy(colour.Lab_to_XYZ(centres, D65_xy)))
+    if float(np.linalg.norm(uv[0] - uv[1])) < SHADOW_DUV:
+        members = labels == int(np.argmax(centres[:, 0]))  # the lit side of a shadow's edge
+        return members, float(members.mean()), separation, True
+    members = labels == int(np.argmax(np.bincount(labels, minlength=2)))
+    return members, float(members.mean()), separation, False
 
 
-def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration) -> NDArray[np.float64]:
+def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration, *, light_ratio: float = 1.0) -> NDArray[np.float64]:
     """Mean XYZ of a region's unsaturated pixels: a first, unfiltered estimate that locates the skin."""
     sample = codes[::ROUGH_STRIDE]
     unclipped = np.all(sample < round(CLIP_CODE * 255), axis=1)
     selected = sample[unclipped] if unclipped.any() else sample
-    return calibration.linear_to_XYZ(calibration.codes_to_linear(selected).mean(axis=0))
+    return calibration.linear_to_XYZ(calibration.codes_to_linear(selected).mean(axis=0) / light_ratio)
 
 
 def region_colour(
-    codes: NDArray[np.uint8], region: Region, calibration: Calibration, *, off_card_share: float = 1.0
+    codes: NDArray[np.uint8],
+    region: Region,
+    calibration: Calibration,
+    *,
+    off_card_share: float = 1.0,
+    light_ratio: float = 1.0,
 ) -> RegionColour:
     """Calibrated skin colour of one region's pixel codes (from ``region_pixels``).
 
     A region on something that is not skin, or split between skin and something else without
     a clear majority, is refused (``region_not_skin``); ``too_little_skin`` when too few pixels are evenly lit
     skin. ``off_card_share`` is the share of the region clear of the card (from ``region_pixels``; the caller
-    refuses a region mostly on the card before calibrating).
+    refuses a region mostly on the card before calibrating). ``light_ratio`` is the irradiance on the region
+    relative to the card's (``color.light_field``): the response is divided by it before it is corrected.
     """
     unclipped = np.all(codes < round(CLIP_CODE * 255), axis=1)
-    linear = calibration.codes_to_linear(codes[unclipped])
+    linear = calibration.codes_to_linear(codes[unclipped]) / light_ratio
     XYZ = calibration.linear_to_XYZ(linear)  # per pixel, only to tell skin from the rest
     Lab = XYZ_to_Lab_D65(XYZ)
     chroma = np.hypot(Lab[:, 1], Lab[:, 2])
@@ -188,8 +206,10 @@ def region_colour(
     plausible = (hue >= SKIN_HUE_RANGE_DEG[0]) & (hue <= SKIN_HUE_RANGE_DEG[1]) & (Lab[:, 0] > 3) & (chroma > 1)
     skin_colour_share = float(plausible.mean()) if len(plausible) else 0.0
     check_region_skin_colours(region.name, skin_colour_share)
-    surface, main_share, separation = main_surface(Lab[plausible])
-    check_region_main_surface(region.name, main_share, separation)
+    surface, main_share, separation, shadow = main_surface(Lab[plausible])
+    if not shadow:
+        check_region_main_surface(region.name, main_share, separation)
+    check_skin_pixels(region.name, int(surface.sum()), len(codes))
     plausible[np.flatnonzero(plausible)[~surface]] = False
     keep = plausible.copy()
     for values in (Lab[:, 0], chroma):
@@ -202,7 +222,7 @@ def region_colour(
     # noisy pixel first would bias the mean through the correction's non-linear terms (Jensen's inequality),
     # most for dark skin, whose blue response is small (measured: b* about −2 on ITA < −30° skin).
     kept_linear, kept_codes = linear[keep], codes[unclipped][keep]
-    floor = calibration.code_to_linear[:2].mean(axis=0)  # halfway between codes 0 and 1, per channel
+    floor = calibration.code_to_linear[:2].mean(axis=0) / light_ratio  # halfway between codes 0 and 1, per channel
     mean_linear = np.array([censored_mean(kept_linear[:, c], kept_codes[:, c] == 0, float(floor[c])) for c in range(3)])
     mean_XYZ = calibration.linear_to_XYZ(mean_linear)
     mean_Lab = XYZ_to_Lab_D65(mean_XYZ)

@@ -8,7 +8,9 @@ it estimates on the card (``color.spectral_response``), so that the correction i
 The virtual set is the even-numbered subjects of the NIST skin reflectance data (Cooksey, Allen, Tsai
 2017, doi:10.6028/jres.122.026; a US Government work, not subject to copyright), forearm, 380-730 nm,
 plus darker versions of some of them with more epidermal melanin, since the NIST set has no very dark
-skin. The odd-numbered subjects are never used here: benchmarks and tests evaluate on them.
+skin, and redder versions with more blood in the dermis, since we measure cheeks, which hold more
+haemoglobin than the inner forearm (a* several units higher). The odd-numbered subjects are never used
+here: benchmarks and tests evaluate on them.
 Run ``python -m color.skin_prior`` with ``../shared/data`` present to rewrite the packaged set.
 """
 
@@ -32,6 +34,14 @@ MELANIN_EXPONENT = 1.0
 DARKENING_OPTICAL_DENSITIES = (0.1, 0.2, 0.3, 0.4, 0.5)  # added melanin, OD at 500 nm, one pass: to ITA ≈ −60°
 DARKENED_EVERY = 3  # darken every third training subject
 NIST_FILE = "skin_reflectance/nist_skin_reflectance_average_250-2500nm.csv"
+HAEMOGLOBIN_FILE = "skin_reflectance/hemoglobin_molar_extinction_prahl.csv"
+# Added blood, as concentration × path (M·cm) of whole haemoglobin through the dermis, one way: cheeks hold
+# roughly two to four times the forearm's blood volume fraction (a few µM·cm more over the optical path).
+ADDED_BLOOD_M_CM = (0.5e-6, 1.0e-6, 2.0e-6)
+BLOOD_PATH_REFERENCE_NM = 560.0
+BLOOD_PATH_EXPONENT = 3.0  # effective: added blood raises a* at least as much as b*, as on flushed skin
+BLOOD_OXYGEN_SATURATION = 0.8  # capillary blood in skin: 70-90 % oxygenated
+REDDENED_EVERY = 2  # redden every second training subject
 
 
 def darken_with_melanin(
@@ -41,6 +51,39 @@ def darken_with_melanin(
     transmittance = 10.0 ** (-optical_density_at_500nm * (wavelengths_nm / 500.0) ** -MELANIN_EXPONENT)
     darker: NDArray[np.float64] = reflectance * transmittance**2
     return darker
+
+
+def redden_with_blood(
+    wavelengths_nm: NDArray[np.float64],
+    reflectance: NDArray[np.float64],
+    extinction_HbO2: NDArray[np.float64],
+    extinction_Hb: NDArray[np.float64],
+    concentration_path_M_cm: float,
+) -> NDArray[np.float64]:
+    """More dermal blood: R'(λ) = R(λ)·T(λ)², T = 10^(−c·ℓ(λ)·(S·ε_HbO2(λ) + (1−S)·ε_Hb(λ))) (Beer-Lambert,
+    light crossing the layer twice, ε in cm⁻¹/M on ``wavelengths_nm``, S = ``BLOOD_OXYGEN_SATURATION``). The
+    path through the blood, ℓ(λ) ∝ (λ/560 nm)^``BLOOD_PATH_EXPONENT``, grows with wavelength: blue light is
+    scattered back from the upper dermis and meets little blood, red light goes deep (Anderson and Parrish
+    1981, J. Invest. Dermatol. 77(1), 13-19, doi:10.1111/1523-1747.ep12479191). A constant path would let the
+    Soret band at 415 nm dominate and turn the skin yellow instead of red.
+
+    Extinction: Prahl, S. (1999), Optical absorption of hemoglobin, Oregon Medical Laser Center, compiled from
+    Gratzer and Kollias.
+    """
+    extinction = BLOOD_OXYGEN_SATURATION * extinction_HbO2 + (1.0 - BLOOD_OXYGEN_SATURATION) * extinction_Hb
+    path = (wavelengths_nm / BLOOD_PATH_REFERENCE_NM) ** BLOOD_PATH_EXPONENT
+    transmittance = 10.0 ** (-concentration_path_M_cm * extinction * path)
+    redder: NDArray[np.float64] = reflectance * transmittance**2
+    return redder
+
+
+def haemoglobin_extinction(shared_data: Path) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Molar extinction (cm⁻¹/M) of oxy- and deoxy-haemoglobin on ``WAVELENGTHS_NM``."""
+    table = np.genfromtxt(shared_data / HAEMOGLOBIN_FILE, delimiter=",", skip_header=1)
+    return (
+        np.interp(WAVELENGTHS_NM, table[:, 0], table[:, 1]),
+        np.interp(WAVELENGTHS_NM, table[:, 0], table[:, 2]),
+    )
 
 
 def nist_subjects(shared_data: Path) -> tuple[list[str], NDArray[np.float64]]:
@@ -64,10 +107,15 @@ def build_virtual_skin(shared_data: Path) -> dict[str, object]:
     for n, s in train[::DARKENED_EVERY]:
         for density in DARKENING_OPTICAL_DENSITIES:
             entries[f"{n}+melanin{density:.2f}"] = darken_with_melanin(WAVELENGTHS_NM, s, density)
+    HbO2, Hb = haemoglobin_extinction(shared_data)
+    for n, s in train[::REDDENED_EVERY]:
+        for blood in ADDED_BLOOD_M_CM:
+            entries[f"{n}+blood{blood * 1e6:.1f}"] = redden_with_blood(WAVELENGTHS_NM, s, HbO2, Hb, blood)
     return {
         "source": (
             "NIST skin reflectance, even-numbered subjects (Cooksey et al. 2017, doi:10.6028/jres.122.026, "
-            "US Government work), with darker versions by added epidermal melanin (Jacques 2013)"
+            "US Government work), with darker versions by added epidermal melanin (Jacques 2013) and redder "
+            "versions by added dermal blood (haemoglobin extinction: Prahl 1999)"
         ),
         "wavelengths_nm": WAVELENGTHS_NM.tolist(),
         "reflectance": {n: np.round(s, 5).tolist() for n, s in entries.items()},

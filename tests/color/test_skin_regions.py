@@ -100,17 +100,25 @@ def _shifted(region: dict[str, object], dx: float) -> dict[str, object]:
 
 
 def test_a_region_on_the_card_is_refused_and_named(daylight_photo) -> None:  # type: ignore[no-untyped-def]
+    """Alone, a region on the card refuses the photo; beside a good cheek it is left out, and the result says so."""
     _, pose = find_card(decode_photo(daylight_photo.jpeg).BGR, [load_card("tm-skin-v1")])
     width, height = pose.layout.size_mm
     corners = pose.to_image(np.array([[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]]))
     centre = corners.mean(axis=0)
     on_card = {"name": "right_cheek", "polygon": (centre + 0.5 * (corners - centre)).tolist()}
     with pytest.raises(RetakeNeeded) as error:
-        measure_photo(daylight_photo.jpeg, regions=[daylight_photo.regions[0], on_card])
+        measure_photo(daylight_photo.jpeg, regions=[on_card])
     assert error.value.code == "region_not_skin"
     assert "'right_cheek'" in error.value.detail
     assert "card" in error.value.detail
     assert error.value.hint
+    measured = measure_photo(daylight_photo.jpeg, regions=[daylight_photo.regions[0], on_card])
+    assert [r.name for r in measured.regions] == ["left_cheek"]
+    used = next(q for q in measured.quality if q.name == "regions_used")
+    assert not used.passed
+    assert (used.value, used.limit) == (1.0, 2.0)
+    assert "right_cheek left out (region_not_skin" in used.detail
+    assert float(delta_E00(measured.Lab_D65, daylight_photo.truth_Lab_D65)) < 1.5
 
 
 def test_a_region_grazing_the_card_is_measured_without_it(daylight_photo) -> None:  # type: ignore[no-untyped-def]
@@ -129,11 +137,12 @@ def test_a_region_grazing_the_card_is_measured_without_it(daylight_photo) -> Non
 def test_a_region_half_on_the_background_is_refused(daylight_photo) -> None:  # type: ignore[no-untyped-def]
     # From the wall at the photo's left edge into the left cheek: about 40 % of it is skin.
     across_the_edge = {"name": "left_cheek", "polygon": [[10, 370], [250, 370], [250, 430], [10, 430]]}
-    straddling = [across_the_edge, daylight_photo.regions[1]]
     with pytest.raises(RetakeNeeded) as error:
-        measure_photo(daylight_photo.jpeg, regions=straddling)
+        measure_photo(daylight_photo.jpeg, regions=[across_the_edge])
     assert error.value.code == "region_not_skin"
     assert "'left_cheek'" in error.value.detail
+    measured = measure_photo(daylight_photo.jpeg, regions=[across_the_edge, daylight_photo.regions[1]])
+    assert [r.name for r in measured.regions] == ["right_cheek"]
 
 
 def test_one_surface_is_kept_whole_and_two_are_split() -> None:
@@ -141,12 +150,46 @@ def test_one_surface_is_kept_whole_and_two_are_split() -> None:
 
     rng = np.random.default_rng(1)
     skin = rng.normal([62.0, 14.0, 17.0], 1.0, (700, 3))
-    members, share, _ = main_surface(skin)
+    members, share, _, shadow = main_surface(skin)
     assert members.all()
     assert share == 1.0
-    hair = rng.normal([25.0, 6.0, 10.0], 1.0, (300, 3))
-    members, share, separation = main_surface(np.vstack([skin, hair]))
+    assert not shadow
+    hair = rng.normal([25.0, 6.0, 10.0], 1.0, (300, 3))  # dark brown hair
+    members, share, separation, shadow = main_surface(np.vstack([skin, hair]))
     assert share == pytest.approx(0.7, abs=0.01)
     assert members[:700].all()
     assert not members[700:].any()
+    assert separation > 20
+    # Brown hair has nearly skin's chromaticity: it is told apart as a darker surface, as a shadow is.
+    assert shadow
+
+
+def test_the_lit_part_of_a_half_shaded_cheek_is_its_skin() -> None:
+    """The same skin with a third of the light on 60 % of the region: the lit 40 % is kept, not the larger part."""
+    import colour
+
+    from color.colorimetry import D65_xy, XYZ_to_Lab_D65
+    from color.skin import main_surface
+
+    rng = np.random.default_rng(2)
+    XYZ = colour.Lab_to_XYZ(np.array([62.0, 14.0, 17.0]), D65_xy)
+    lit = XYZ_to_Lab_D65(XYZ * rng.normal(1.0, 0.01, (400, 1)))
+    shaded = XYZ_to_Lab_D65(XYZ * 0.35 * rng.normal(1.0, 0.01, (600, 1)))
+    members, share, _, shadow = main_surface(np.vstack([lit, shaded]))
+    assert shadow
+    assert members[:400].all()
+    assert not members[400:].any()
+    assert share == pytest.approx(0.4, abs=0.01)
+
+
+def test_a_region_split_between_skin_and_a_coloured_surface_keeps_the_larger() -> None:
+    from color.skin import main_surface
+
+    rng = np.random.default_rng(3)
+    skin = rng.normal([62.0, 14.0, 17.0], 1.0, (650, 3))
+    scarf = rng.normal([45.0, -20.0, -25.0], 1.0, (350, 3))  # a teal scarf at the jaw
+    members, share, separation, shadow = main_surface(np.vstack([skin, scarf]))
+    assert not shadow
+    assert members[:650].all()
+    assert share == pytest.approx(0.65, abs=0.01)
     assert separation > 20
