@@ -125,7 +125,8 @@ def chip_candidates(grey: NDArray[np.uint8]) -> list[Chip]:
 
 
 def _merge_duplicates(chips: list[Chip]) -> list[Chip]:
-    """One chip per place: several masks find most chips; keep the largest of those closer than half a side."""
+    """One chip per place: several masks find most chips; of those of about one size (a chart's outline is not
+    its chip's duplicate) closer than half a side, keep the largest."""
     chips = sorted(chips, key=lambda chip: -chip.side)
     if not chips:
         return []
@@ -137,7 +138,8 @@ def _merge_duplicates(chips: list[Chip]) -> list[Chip]:
             continue
         kept.append(chip)
         for other in tree.query_ball_point(chip.centre, 0.5 * chip.side):
-            taken[other] = True
+            if chips[other].side > (1.0 - SIDE_TOLERANCE) * chip.side:
+                taken[other] = True
     return kept
 
 
