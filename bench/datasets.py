@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color import skin_prior
+from color.spectral_response import BASIS_ILLUMINANTS
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 GRID_NM = np.arange(380.0, 731.0, 10.0)
@@ -31,6 +32,25 @@ ILLUMINANTS = {
     "LED (LED-B3)": "LED-B3",
     "LED (LED-B5)": "LED-B5",
 }
+
+
+# Lights the spectral basis (``color.spectral_response``) was not built from: modern and older fluorescent
+# lamps, discharge lamps, indoor daylight through window glass, studio tungsten. All lie within 0.011 Duv
+# of the Planckian locus, 2,500-6,600 K: lights a person takes a selfie under, not party lights.
+NOVEL_ILLUMINANTS = (
+    "FL4", "FL5", "FL6", "FL8", "FL9", "FL10", "FL12",
+    "FL3.1", "FL3.2", "FL3.3", "FL3.4", "FL3.5", "FL3.6", "FL3.7", "FL3.8", "FL3.9", "FL3.10", "FL3.11",
+    "FL3.12", "FL3.13", "FL3.14", "FL3.15",
+    "HP2", "HP4", "HP5", "ID50", "ID65", "ISO 7589 Studio Tungsten",
+)  # fmt: skip
+assert not set(NOVEL_ILLUMINANTS) & set(BASIS_ILLUMINANTS)
+# Camera models whose sensitivities the spectral basis was built from, under any data set's spelling: a
+# Jiang et al. (2013) measurement of the same model is not a new camera.
+BASIS_CAMERA_MODELS = (
+    "nikon 5100", "sigma sdmerill", "arri d21", "canon eos 5d mark ii", "canon 5dmarkii", "canon powershot s90",
+    "canon xti", "nikon d200", "nikon d5100", "nikon d70", "nikon d700", "nikon d7000", "sony ilce-7rm2",
+    "sony ilce-7sm2",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,37 @@ def skin_set(extended: bool = True) -> tuple[SkinSample, ...]:
     # Darker versions down to ITA about −60° (the NIST set stops at −21°), as in the skin prior.
     darker = [darken_with_melanin(s, d) for s in base[::5] for d in skin_prior.DARKENING_OPTICAL_DENSITIES]
     return (*base, *darker)
+
+
+def _model(camera: str) -> str:
+    return camera.lower().removesuffix(" (npl)").strip()
+
+
+def basis_cameras() -> list[str]:
+    """The very sensitivity data the spectral basis was built from: colour-science's NPL sets and rawtoaces."""
+    root = shared_data()
+    names = set(colour.MSDS_CAMERA_SENSITIVITIES)
+    if root is not None:
+        with (root / "camera_sensitivities" / "rawtoaces_11cameras_long.csv").open() as handle:
+            names |= {row["camera"] for row in csv.DictReader(handle)}
+    return sorted(c for c in cameras() if c in names)
+
+
+def novel_cameras() -> list[str]:
+    """Cameras (keys of ``cameras()``) of models the spectral basis has never seen."""
+    return sorted(c for c in cameras() if _model(c) not in BASIS_CAMERA_MODELS)
+
+
+@cache
+def haemoglobin_extinction() -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Wavelengths (nm) and oxy-haemoglobin molar extinction (cm⁻¹/M, Prahl), or None without shared data."""
+    root = shared_data()
+    if root is None:
+        return None
+    table = np.genfromtxt(
+        root / "skin_reflectance" / "hemoglobin_molar_extinction_prahl.csv", delimiter=",", names=True
+    )
+    return np.asarray(table["wavelength_nm"]), np.asarray(table["HbO2_molar_extinction_cm1_per_M"])
 
 
 @cache

@@ -139,6 +139,7 @@ MAX_REPROJECTION_PATCH_SHARE = 0.1  # reference points off the fitted pose by mo
 REPROJECTION_FLOOR_PX = 3.0  # ...but never stricter than this: a small marker's corners are found to 2-3 px
 # 3. The card's patches.
 MAX_GLARE_PATCHES = 2  # more patches with a highlight than this: the card shines
+MAX_CLIPPED_NEUTRAL_SHARE = 0.5  # more of the greys saturated than this: the photo is overexposed
 MIN_NEUTRALS_FOR_TONE = 4  # the tone model (``color.tone_curve``) needs this many readable neutrals
 DARK_WHITE_CODE = 0.25  # the white patch's brightest mean code (0-1) below this: too dark to measure
 MAX_AS_SHOT_WHITE_CHROMA = 30.0  # C*ab of the white patch as the phone rendered it
@@ -244,7 +245,9 @@ def check_photo(
     ):
         raise Retake.GLARE_ON_CARD.error(f"Light reflects off the card ({glare_count} patches show a highlight).")
     white = int(np.argmax(card.XYZ_D65[:, 1]))
-    if samples.clipped[white] and np.sum(samples.clipped[neutral]) >= 2:
+    # A clipped white patch (or two light greys) is left out like any clipped patch: the other greys still give
+    # the tone curve. Only when most of the greys are saturated is the photo overexposed.
+    if samples.clipped[white] and np.sum(samples.clipped[neutral]) > MAX_CLIPPED_NEUTRAL_SHARE * len(neutral):
         raise Retake.OVEREXPOSED.error("The card's light patches are saturated (pure white in the photo).")
     if samples.RGB_code[white].max() < DARK_WHITE_CODE:
         raise Retake.TOO_DARK.error("The photo is too dark to measure colour.")

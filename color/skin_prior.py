@@ -42,6 +42,7 @@ BLOOD_PATH_REFERENCE_NM = 560.0
 BLOOD_PATH_EXPONENT = 3.0  # effective: added blood raises a* at least as much as b*, as on flushed skin
 BLOOD_OXYGEN_SATURATION = 0.8  # capillary blood in skin: 70-90 % oxygenated
 REDDENED_EVERY = 2  # redden every second training subject
+BLOOD_VARIANT = "+blood"  # the redder spectra's names: <subject>+blood<µM·cm>
 
 
 def darken_with_melanin(
@@ -110,7 +111,7 @@ def build_virtual_skin(shared_data: Path) -> dict[str, object]:
     HbO2, Hb = haemoglobin_extinction(shared_data)
     for n, s in train[::REDDENED_EVERY]:
         for blood in ADDED_BLOOD_M_CM:
-            entries[f"{n}+blood{blood * 1e6:.1f}"] = redden_with_blood(WAVELENGTHS_NM, s, HbO2, Hb, blood)
+            entries[f"{n}{BLOOD_VARIANT}{blood * 1e6:.1f}"] = redden_with_blood(WAVELENGTHS_NM, s, HbO2, Hb, blood)
     return {
         "source": (
             "NIST skin reflectance, even-numbered subjects (Cooksey et al. 2017, doi:10.6028/jres.122.026, "
