@@ -1,6 +1,6 @@
 """The API's error tree. Each error has an HTTP status, a stable ``code`` and an optional hint.
 
-Errors from ``color/`` and ``catalog/`` have their own trees; ``api.problems`` maps all of them to
+Errors from ``color/`` and ``catalog/`` have their own trees; ``api.web.problems`` maps all of them to
 RFC 9457 problem documents in one place.
 """
 

@@ -26,6 +26,7 @@ from catalog.appearance import Lab_under, film_reflectance
 from catalog.packaged_data import load_library
 from catalog.recipe import predict_recipe
 from catalog.shades import Shade, ShadeIndex, parse_catalogue
+from color.colorimetry import delta_E00
 from color.simulate import skin_truth_Lab
 from color.skin_tone import ITA_from_Lab
 
@@ -50,7 +51,7 @@ def reach(quick: bool) -> None:
             for light, values in true_skin.items():
                 film_Lab = Lab_under(library.wavelengths_nm, on_skin, light)
                 skin_Lab = Lab_under(library.wavelengths_nm, skin, light)
-                values.append(float(colour.delta_E(film_Lab, skin_Lab, method="CIE 2000")))
+                values.append(float(delta_E00(film_Lab, skin_Lab)))
         elapsed = time.perf_counter() - started
         e = np.array(errors)
         ita = [w[2] for w in worst]

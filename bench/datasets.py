@@ -18,10 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color import skin_prior
+from color.colorimetry import WAVELENGTHS_NM
 from color.spectral_response import BASIS_ILLUMINANTS
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-GRID_NM = np.arange(380.0, 731.0, 10.0)
+GRID_NM = WAVELENGTHS_NM  # the card's and the skin prior's wavelength grid
 
 ILLUMINANTS = {
     "incandescent (A)": "A",

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.card import ReferenceCard
-from color.colorimetry import XYZ_to_Lab_D65
+from color.colorimetry import WAVELENGTHS_NM, XYZ_to_Lab_D65
 from color.spectral import camera_response, reflectance_to_XYZ
 
 # A 35 mm equivalent focal length is scaled by the diagonal of the 36 × 24 mm frame; phone main cameras are
@@ -307,8 +307,9 @@ def cheek_polygons(shot: Shot) -> dict[str, list[list[float]]]:
 def camera_to_sRGB_matrix(sensitivities: colour.MultiSpectralDistributions) -> NDArray[np.float64]:
     """3×3 from white-balanced raw camera RGB to linear sRGB, fitted on the ColorChecker under D65."""
     sds = colour.SDS_COLOURCHECKERS["BabelColor Average"]
-    wavelengths = np.arange(380.0, 731.0, 10.0)
-    reflectance = np.array([sds[name].copy().align(colour.SpectralShape(380, 730, 10)).values for name in sds])
+    wavelengths = WAVELENGTHS_NM
+    shape = colour.SpectralShape(wavelengths[0], wavelengths[-1], wavelengths[1] - wavelengths[0])
+    reflectance = np.array([sds[name].copy().align(shape).values for name in sds])
     d65 = colour.SDS_ILLUMINANTS["D65"]
     raw = camera_response(wavelengths, reflectance, d65, sensitivities)
     white = camera_response(wavelengths, np.ones((1, wavelengths.size)), d65, sensitivities)[0]

@@ -18,7 +18,7 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00, hue_angle_deg
 
 # ITA° class lower bounds (degrees), Del Bino & Bernerd (2013), from lightest to darkest.
 ITA_CLASSES: tuple[tuple[float, str], ...] = (
@@ -96,7 +96,8 @@ def undertone_from_hue(hue_deg: float) -> Undertone:
 
 def undertone_from_Lab(Lab: ArrayLike) -> Undertone:
     """Cool, neutral or warm from CIELAB (D65, 2°), by its hue angle h_ab measured from +a* in (−180°, 180°]."""
-    hue_deg = float(colour.models.Jab_to_JCh(np.asarray(Lab, dtype=np.float64).reshape(3))[2])  # h_ab in [0°, 360°)
+    _, a, b = np.asarray(Lab, dtype=np.float64).reshape(3)
+    hue_deg = float(hue_angle_deg(a, b))  # h_ab in [0°, 360°)
     return undertone_from_hue(hue_deg - 360.0 if hue_deg > 180.0 else hue_deg)
 
 
@@ -113,16 +114,16 @@ def monk_Lab() -> NDArray[np.float64]:
 def describe_skin_tone(Lab: ArrayLike) -> SkinToneDescription:
     """ITA° and its class, hue angle, chroma, undertone and the nearest Monk tone (by CIEDE2000)."""
     Lab = np.asarray(Lab, dtype=np.float64).reshape(3)
-    LCh = colour.models.Jab_to_JCh(Lab)  # L*, C*ab, h_ab (degrees)
+    hue = float(hue_angle_deg(Lab[1], Lab[2]))  # h_ab, degrees
     ita = float(ITA_from_Lab(Lab))
     delta_E = delta_E00(monk_Lab(), Lab)
     nearest = int(np.argmin(delta_E))
     return SkinToneDescription(
         ita_deg=ita,
         ita_class=ITA_class(ita),
-        hue_deg=float(LCh[2]),
-        chroma=float(LCh[1]),
-        undertone=undertone_from_hue(float(LCh[2])),
+        hue_deg=hue,
+        chroma=float(np.hypot(Lab[1], Lab[2])),  # C*ab (CIE 15:2018)
+        undertone=undertone_from_hue(hue),
         monk_tone=nearest + 1,
         monk_delta_E00=float(delta_E[nearest]),
     )

@@ -85,8 +85,8 @@ def catalog_import(file: Path, replace: bool) -> None:
     """Import shades from CSV or JSON; each row states its colour space. All rows or none are imported."""
     from dataclasses import asdict
 
-    from api.storage.client import StorageError, connect_sync
-    from api.storage.shades import import_shades_sync
+    from api.storage.client import StorageError
+    from api.storage.shades import import_catalogue
     from catalog.shades import parse_catalogue
     from infra.redis_server import RedisServer, RedisServerError, answers_ping
 
@@ -106,10 +106,9 @@ def catalog_import(file: Path, replace: bool) -> None:
                 except RedisServerError as exc:
                     raise click.ClickException(str(exc)) from exc
             url = server.url
-        client = connect_sync(url, cluster=settings.redis_cluster and settings.redis_url is not None)
-        stack.callback(client.close)
+        cluster = settings.redis_cluster and settings.redis_url is not None
         try:
-            size = import_shades_sync(client, [asdict(s) for s in shades], replace=replace)
+            size = import_catalogue(url, [asdict(s) for s in shades], cluster=cluster, replace=replace)
         except StorageError as exc:
             raise click.ClickException(f"nothing imported: Redis failed: {exc}") from exc
     click.echo(f"imported {len(shades)} shades; the catalogue now holds {size}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from api.storage.client import RedisClient
+from api.storage.client import RedisClient, connect_sync
 from api.storage.keys import SHADES_KEY, SHADES_VERSION_KEY
 
 
@@ -19,6 +19,16 @@ class ShadeRepository:
 
     async def all(self) -> list[dict[str, Any]]:
         return [dict(json.loads(raw)) for raw in await self._redis.lrange(SHADES_KEY, 0, -1)]
+
+
+def import_catalogue(url: str, rows: list[dict[str, Any]], *, cluster: bool, replace: bool) -> int:
+    """Import shades into the Redis at ``url`` (a Cluster node when ``cluster``) for a one-off command; all rows
+    or none. Returns the catalogue's size after; ``StorageError`` when Redis fails."""
+    client = connect_sync(url, cluster=cluster)
+    try:
+        return import_shades_sync(client, rows, replace=replace)
+    finally:
+        client.close()
 
 
 def import_shades_sync(client: Any, rows: list[dict[str, Any]], *, replace: bool) -> int:

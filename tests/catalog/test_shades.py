@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import colour
 import numpy as np
 import pytest
-import redis
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.cli import cli
-from api.storage.keys import SHADES_KEY
 from catalog.shades import CatalogueError, ShadeIndex, parse_catalogue
 
 HEADER = "brand,product,shade_name,shade_code,colour_space,L,a,b,hex"
@@ -103,17 +98,3 @@ def test_real_catalogue_imports_and_answers(shared_data: Path) -> None:
     assert len(index.shades) > 7000
     assert np.abs(index.Lab[0] - [float(source[0][k]) for k in ("L_star", "a_star", "b_star")]).max() < 0.01
     assert index.nearest([60, 12, 18], count=3)[0].delta_E00 < 2
-
-
-def test_cli_import_is_all_or_nothing(tmp_path: Path, settings_env: Callable[..., None], redis_url: str) -> None:
-    settings_env(REDIS_URL=redis_url)
-    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
-    good.write_text("\n".join([HEADER, *GOOD]))
-    bad.write_text("\n".join([HEADER, *GOOD, "Acme,Silk,Dune,04,,50,10,10,"]))
-    assert CliRunner().invoke(cli, ["catalog", "import", str(good)]).exit_code == 0
-    refused = CliRunner().invoke(cli, ["catalog", "import", str(bad)])
-    assert refused.exit_code == 1
-    assert "nothing imported" in refused.output
-    client = redis.Redis.from_url(redis_url)
-    assert client.llen(SHADES_KEY) == 3
-    client.close()

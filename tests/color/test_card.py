@@ -10,11 +10,9 @@ import re
 import cv2
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
-from api.cli import cli
 from color.card import PatchKind, ReferenceCard
 from color.card_export import card_definition
 from color.card_render import (
@@ -218,17 +216,3 @@ def test_print_shop_pdf_is_vector_with_bleed_crop_marks_and_reference_values(car
 def test_pdf_is_only_for_cards_we_print() -> None:
     with pytest.raises(ValueError, match="bought, not printed"):
         encode_card(load_card("colorchecker-classic-24"), 150, "pdf")
-
-
-def test_cli_card_render_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    output = tmp_path / "card.png"
-    result = runner.invoke(cli, ["card", "render", "tm-skin-v1", "--dpi", "200", "-o", str(output)])
-    assert result.exit_code == 0, result.output
-    assert output.read_bytes().startswith(b"\x89PNG")
-    assert not list(tmp_path.glob("*.partial"))
-    exported = runner.invoke(cli, ["card", "export", "tm-skin-v1"])
-    assert json.loads(exported.output)["card_id"] == "tm-skin-v1"
-    unknown = runner.invoke(cli, ["card", "export", "tm-skin-v9"])
-    assert unknown.exit_code == 1
-    assert "Unknown card" in unknown.output

@@ -170,3 +170,17 @@ def test_card_render_that_cannot_write_leaves_no_half_written_file(
     assert result.exit_code == 1
     assert "No space left on device" in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_cli_card_render_and_export(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    output = tmp_path / "card.png"
+    result = runner.invoke(cli, ["card", "render", "tm-skin-v1", "--dpi", "200", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert output.read_bytes().startswith(b"\x89PNG")
+    assert not list(tmp_path.glob("*.partial"))
+    exported = runner.invoke(cli, ["card", "export", "tm-skin-v1"])
+    assert json.loads(exported.output)["card_id"] == "tm-skin-v1"
+    unknown = runner.invoke(cli, ["card", "export", "tm-skin-v9"])
+    assert unknown.exit_code == 1
+    assert "Unknown card" in unknown.output
