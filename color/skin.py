@@ -40,6 +40,8 @@ SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
 SURFACE_SAMPLE = 2_000  # pixels clustered to tell one surface from two
+MODE_BINS = 40  # histogram of the pixels along the line through the two groups' centres
+VALLEY_SHARE = 0.3  # two surfaces leave a valley between them under this share of the smaller peak
 # Chromaticity distance (CIE 1976 u'v') under which two groups of a region are one surface, lit and shaded:
 # a shadow scales the light, not its colour, so the two share a chromaticity up to noise. Neighbouring tones of
 # the Monk scale lie 0.003-0.035 apart (median 0.009, computed from its published swatches): a smaller step is
@@ -147,12 +149,36 @@ def region_pixels(
     return np.ascontiguousarray(crop[inside][:, ::-1]), kept_share
 
 
+def _bin(position: float) -> int:
+    """The histogram bin of a position along the line between two centres (``_two_modes``)."""
+    return int((position + 0.5) / 2.0 * MODE_BINS)
+
+
+def _two_modes(Lab: NDArray[np.float64], centres: NDArray[np.float64]) -> bool:
+    """True when the pixels gather around the two centres with a gap between them, not along a slope.
+
+    A cheek that darkens smoothly toward the face's edge also splits into two groups, but its pixels fill the
+    space between them; skin beside hair, a shadow's edge or a scarf leaves a valley there. The pixels are
+    projected onto the line through the centres (0 at one, 1 at the other) and the density in the middle is
+    compared with the density at the centres (the dip test's idea, Hartigan and Hartigan 1985, Ann. Stat.
+    13(1), 70-84, doi:10.1214/aos/1176346577, in its simplest form).
+    """
+    axis = centres[1] - centres[0]
+    position = (Lab - centres[0]) @ axis / float(axis @ axis)
+    counts, _ = np.histogram(position, bins=MODE_BINS, range=(-0.5, 1.5))
+    smooth = np.convolve(counts, np.ones(3) / 3, mode="same")
+    peaks = min(smooth[_bin(-0.1) : _bin(0.1) + 1].max(), smooth[_bin(0.9) : _bin(1.1) + 1].max())
+    valley = float(smooth[_bin(0.35) : _bin(0.65) + 1].min())
+    return bool(valley < VALLEY_SHARE * peaks)
+
+
 def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, float, bool]:
     """Which pixels belong to the region's main surface, its share, how far apart two surfaces are, and whether
     the other one is the same skin in shadow.
 
     Two means (k-means on CIELAB, seeded for repeatability) split the pixels; if the means are closer than
-    ``TWO_SURFACES_DE00`` it is one surface and every pixel belongs to it. Two groups of one chromaticity
+    ``TWO_SURFACES_DE00``, or the pixels fill the space between them (a smooth slope of light, ``_two_modes``),
+    it is one surface and every pixel belongs to it. Two groups of one chromaticity
     (within ``SHADOW_DUV`` in CIE 1976 u'v') are the same skin in light and in shadow: the lit one is the main
     surface, whatever its share. Otherwise the larger group is.
     """
@@ -162,7 +188,7 @@ def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, fl
     sample = Lab[:: max(1, len(Lab) // SURFACE_SAMPLE)]
     centres, _ = kmeans2(sample, 2, minit="++", seed=np.random.default_rng(0))
     separation = float(delta_E00(centres[0], centres[1]))
-    if not np.isfinite(separation) or separation < TWO_SURFACES_DE00:
+    if not np.isfinite(separation) or separation < TWO_SURFACES_DE00 or not _two_modes(sample, centres):
         return everything, 1.0, separation, False
     labels = np.argmin(np.linalg.norm(Lab[:, None, :] - centres[None], axis=2), axis=1)
     uv = colour.xy_to_Luv_uv(colour.XYZ_to_xy(colour.Lab_to_XYZ(centres, D65_xy)))

@@ -193,3 +193,18 @@ def test_a_region_split_between_skin_and_a_coloured_surface_keeps_the_larger() -
     assert members[:650].all()
     assert share == pytest.approx(0.65, abs=0.01)
     assert separation > 20
+
+
+def test_a_cheek_darkening_smoothly_toward_the_face_edge_is_one_surface() -> None:
+    """A slope of light across a cheek splits into two groups as well, but nothing lies between two surfaces."""
+    import colour
+
+    from color.colorimetry import D65_xy, XYZ_to_Lab_D65
+    from color.skin import main_surface
+
+    XYZ = colour.Lab_to_XYZ(np.array([62.0, 14.0, 17.0]), D65_xy)
+    slope = np.linspace(0.3, 1.0, 1000)[:, None]  # 70 % less light at one side of the region
+    members, share, separation, _ = main_surface(XYZ_to_Lab_D65(XYZ * slope))
+    assert separation > 10  # far enough apart to be two surfaces, were there a gap
+    assert members.all()
+    assert share == 1.0
