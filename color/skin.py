@@ -35,11 +35,11 @@ MAX_REGION_NAME = 40
 MIN_REGION_PIXELS = 400
 MAX_PIXELS_PER_REGION = 4_000  # a regular grid beyond this: the mean's standard error is already < 0.1 ΔE00
 ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
-SPREAD_SAMPLE = 1_500  # pixels used to describe the spread of a region's colours
+SPREAD_SAMPLE = 500  # pixels used to describe the spread of a region's colours (a median: 500 are plenty)
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
-SURFACE_SAMPLE = 2_000  # pixels clustered to tell one surface from two
+SURFACE_SAMPLE = 600  # pixels clustered to tell one surface from two (enough for two groups and a valley)
 MODE_BINS = 40  # histogram of the pixels along the line through the two groups' centres
 VALLEY_SHARE = 0.3  # two surfaces leave a valley between them under this share of the smaller peak
 # Chromaticity distance (CIE 1976 u'v') under which two groups of a region are one surface, lit and shaded:
