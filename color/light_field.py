@@ -26,7 +26,7 @@ from color.colorimetry import LUMA_WEIGHTS
 GRADIENT_PRIOR_PER_IMAGE = 0.3  # prior standard deviation of the change of log irradiance across the image width
 MIN_NEUTRAL_Y = 0.1  # darker neutrals are dominated by the tone curve's toe and by flare
 MIN_NEUTRALS = 4
-MIN_NEUTRALS_FOR_PLANE = 4  # with the prior, four greys spread over the card show a plane (a clipped white leaves 4)
+MIN_NEUTRALS_FOR_PLANE = 5  # a plane and the tone curve's slope are four numbers: one more grey to check them
 MIN_SPREAD_RATIO = 0.25  # the greys' second extent over their first: below it they lie on one line
 MIN_NOISE = 0.01  # log units: a neutral's response is never known better than 1 % (print and sampling)
 DEFAULT_NOISE = 0.02  # when too few neutrals are left to measure their scatter
