@@ -7,10 +7,10 @@ much brighter or darker the light is at each cheek than on the card, where the c
 skin's response is divided by that ratio before it is corrected.
 
 The fit is Bayesian linear regression (Bishop 2006, Pattern Recognition and Machine Learning, §3.3) with a
-zero-mean normal prior on the gradient, ``GRADIENT_PRIOR_PER_IMAGE`` per image width, which keeps a weakly
-seen gradient small; the posterior spread, carried to each cheek's distance from the card, is the
-correction's own uncertainty. Greys that lie on one line (the ColorChecker's bottom row) cannot show a plane:
-then there is no correction, and the prior's spread is the uncertainty.
+zero-mean normal prior on the gradient, ``GRADIENT_PRIOR_PER_IMAGE`` per image width: a card whose neutrals
+lie on one line (the ColorChecker's bottom row) cannot see a gradient across that line, and the prior then
+keeps the correction at zero and its uncertainty bounded. The posterior spread, carried to each cheek's
+distance from the card, is the correction's own uncertainty.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from color.colorimetry import LUMA_WEIGHTS
 GRADIENT_PRIOR_PER_IMAGE = 0.3  # prior standard deviation of the change of log irradiance across the image width
 MIN_NEUTRAL_Y = 0.1  # darker neutrals are dominated by the tone curve's toe and by flare
 MIN_NEUTRALS = 4
-MIN_NEUTRALS_FOR_PLANE = 5  # a plane and the tone curve's slope are four numbers: one more grey to check them
-MIN_SPREAD_RATIO = 0.25  # the greys' second extent over their first: below it they lie on one line
 MIN_NOISE = 0.01  # log units: a neutral's response is never known better than 1 % (print and sampling)
 DEFAULT_NOISE = 0.02  # when too few neutrals are left to measure their scatter
 
@@ -75,17 +73,9 @@ def fit_light_field(
     response = np.maximum(linear[chosen] @ LUMA_WEIGHTS, 1e-6)
     log_ratio = np.log(response / Y)
     positions = patch_centres_px[chosen] - origin
-    prior_sigma = GRADIENT_PRIOR_PER_IMAGE / image_width
-    extents = np.linalg.svd(positions - positions.mean(axis=0), compute_uv=False)
-    if len(chosen) < MIN_NEUTRALS_FOR_PLANE or extents[1] < MIN_SPREAD_RATIO * extents[0]:
-        # Greys on one line (the ColorChecker's bottom row) or too few: a plane would be guessed from noise
-        # (measured: median 1.11 against 0.89 ΔE00 without it, ColorChecker under even light). No correction;
-        # the prior's spread is the uncertainty.
-        tone = np.column_stack([np.ones(len(chosen)), np.log(Y)])
-        fitted, *_ = np.linalg.lstsq(tone, log_ratio, rcond=None)
-        return LightField(np.zeros(2), np.eye(2) * prior_sigma**2, origin, float(np.ptp(log_ratio - tone @ fitted)))
     # Columns: offset, the tone curve's residual slope in log Y, and the gradient in x and y.
     design = np.column_stack([np.ones(len(chosen)), np.log(Y) - np.log(Y).mean(), positions])
+    prior_sigma = GRADIENT_PRIOR_PER_IMAGE / image_width
     # The neutrals' own scatter (print, noise, glare) from an unregularised fit of all four terms, when there are
     # enough of them to tell; never below ``MIN_NOISE``.
     full, *_ = np.linalg.lstsq(design, log_ratio, rcond=None)
