@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +13,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench.conditions_cases import CARDS, COVERAGE_GOAL, GROUPS, LONG_SIDES, PATCH_PX_BINS, Case, bin_label
+from color.quality import MIN_PATCH_PX
+
+# The Sigma SD Merrill's Foveon X3 sensor stacks its three layers in depth, with broad overlapping sensitivities
+# far from any linear mix of the CIE observer's; phones use colour-filter (Bayer) sensors. It stays in the
+# benchmark as a hard case, and the goals are shown with and without it.
+FOVEON_CAMERAS = frozenset({"Sigma SDMerill (NPL)"})
+BAYER, FOVEON = "colour-filter (Bayer) sensors", "Foveon X3 (Sigma SD Merrill)"
+
+
+def _sensor_kind(camera: str) -> str:
+    return FOVEON if camera in FOVEON_CAMERAS else BAYER
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,12 @@ def report(results: list[Result], card_id: str) -> None:
     class_order = ["very_light", "light", "intermediate", "tan", "brown", "dark"]
     _table("by skin class (ITA°, Del Bino & Bernerd 2013; all groups)", by_class, class_order)
     patch_order = [_patch_bin(low) for low in PATCH_PX_BINS[:-1]]
-    _table("by the card's smallest patch in the photo (all groups; the pipeline needs 32 px)", by_patch, patch_order)
+    patch_title = f"by the card's smallest patch in the photo (all groups; sampled from {MIN_PATCH_PX} px)"
+    _table(patch_title, by_patch, patch_order)
+    by_sensor: dict[str, list[Result]] = defaultdict(list)
+    for r in mine:
+        by_sensor[_sensor_kind(r.case.camera)].append(r)
+    _table("by sensor (all groups)", by_sensor, [BAYER, FOVEON])
     _table("within groups", by_detail, sorted(by_detail, key=lambda k: (GROUPS.index(k.split(":")[0]), k)), width=52)
     crashes = [r for r in mine if r.code and r.code.startswith("crash")]
     if crashes:
@@ -123,14 +139,23 @@ def goals(results: list[Result]) -> None:
         return np.array([r.error_dE00 for r in items if r.code is None])
 
     own = [r for r in results if r.case.card_id == "tm-skin-v1"]
+    subsets: list[tuple[str, Callable[[Result], bool]]] = [
+        ("base conditions ('size' group)", lambda r: r.case.group == "size"),
+        ("every group but light mismatch", lambda r: r.case.group != "light mismatch"),
+        ("the same, Bayer sensors", lambda r: r.case.group != "light mismatch" and _bayer(r)),
+    ]
+    print("  tm-skin-v1, median ≤ 1.0 and p95 ≤ 2.0 ΔE00 at every size (light mismatch cannot be seen in a photo;")
+    print("  its goal is the coverage below):")
     for side in LONG_SIDES:
-        errors = answered(r for r in own if max(r.case.shot.size) == side)
-        if errors.size:
-            ok = np.median(errors) <= 1.0 and np.percentile(errors, 95) <= 2.0
-            print(
-                f"  tm-skin-v1 at {side} px: median {np.median(errors):.2f} (≤ 1.0), p95 "
-                f"{np.percentile(errors, 95):.2f} (≤ 2.0), n {errors.size}: {'met' if ok else 'NOT met'}"
-            )
+        parts = []
+        for label, keep in subsets:
+            errors = answered(r for r in own if max(r.case.shot.size) == side and keep(r))
+            if errors.size:
+                median, p95 = float(np.median(errors)), float(np.percentile(errors, 95))
+                verdict = "met" if median <= 1.0 and p95 <= 2.0 else "NOT met"
+                parts.append(f"{label}: {median:.2f} / {p95:.2f} (n {errors.size}) {verdict}")
+        if parts:
+            print(f"    {side} px: " + "; ".join(parts))
     checker = answered(r for r in results if r.case.card_id == "colorchecker-classic-24")
     if checker.size:
         print(
@@ -187,3 +212,7 @@ def timing(results: list[Result], wall_s: float, workers: int) -> None:
         render = np.mean([r.render_s for r in items])
         measure = np.mean([r.measure_s for r in items])
         print(f"  {side:5d} px: {len(items):5d} photos, render {render:5.2f} s, measure {measure:5.2f} s per photo")
+
+
+def _bayer(result: Result) -> bool:
+    return _sensor_kind(result.case.camera) == BAYER
