@@ -20,6 +20,12 @@ class InvalidColorInput(ColorError):
     code = "invalid_colour"
 
 
+class NotSkinColour(ColorError):
+    """A valid colour that no human skin has: the reading was made on something else."""
+
+    code = "not_skin_colour"
+
+
 class PhotoError(ColorError):
     """The photo cannot give a trustworthy colour; ``code`` says why and ``hint`` what to do (a retake)."""
 

@@ -32,7 +32,7 @@ from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
 from api.storage.measurements import MeasurementRepository
 from color.crops import measure_crops
 from color.errors import InvalidColorInput
-from color.instrument import Lab_reading_to_D65, reflectance_to_Lab_D65
+from color.instrument import Lab_reading_to_D65, check_skin_colour, reflectance_to_Lab_D65
 from color.measure import Measurement, measure_photo
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
@@ -139,6 +139,7 @@ class MeasurementService:
             illuminant, observer = reading.illuminant, reading.observer
         else:  # InstrumentReadingIn's validator requires exactly one of them
             raise InvalidColorInput("A reading needs `lab` or `spectrum`.")
+        check_skin_colour(converted.Lab_D65)
         measurement = MeasurementOut(
             id=new_id(MEASUREMENT_ID_PREFIX),
             source="instrument",

@@ -51,7 +51,9 @@ def allow(*roles: Role) -> Guard:
     allowed = frozenset(roles)
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal = connection.user
+        if connection.scope.get("method") == "OPTIONS":
+            return  # answered by Litestar with the route's methods (RFC 9110 §9.3.7); it reads and changes nothing
+        principal = connection.scope.get("user")  # absent where the middleware does not run (e.g. HEAD)
         if not isinstance(principal, Principal):
             raise Unauthenticated("This endpoint needs an `Authorization: Bearer <token>` header.")
         if principal.role not in allowed:

@@ -12,6 +12,7 @@ from litestar.types import ExceptionHandlersMap
 
 from api.errors import ApiError, WebhookSignatureInvalid
 from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
+from catalog.recipe import RecipeError
 from color.errors import ColorError, PhotoError
 
 PROBLEM_JSON = "application/problem+json"
@@ -87,6 +88,18 @@ def _colour_error(request: Request[Any, Any, Any], exc: ColorError) -> Response[
     )
 
 
+def _recipe_error(request: Request[Any, Any, Any], exc: RecipeError) -> Response[dict[str, Any]]:
+    """422: a target no recipe can be made for (a measurement kept before skin readings were checked)."""
+    return problem_response(
+        request,
+        status=422,
+        code=exc.code,
+        title="No recipe for this colour",
+        detail=str(exc),
+        hint="Measure the skin again (photo or instrument) and match the new measurement.",
+    )
+
+
 def _caused_by_decoding(exc: BaseException) -> bool:
     """True when the error comes from a body that could not be parsed at all (not from schema validation)."""
     # Litestar re-raises the body decoder's SerializationException as a ClientException "from" it.
@@ -107,6 +120,18 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         detail = f"The request body is not valid JSON: {detail}."
     headers = dict(exc.headers or {})
     return problem_response(request, status=status, code=code, detail=detail, extra=extra, headers=headers or None)
+
+
+def _nested_too_deeply(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    """A JSON document (a body, a form field, a webhook) nested deeper than the decoders go: the client's doing.
+    Python's and msgspec's decoders stop at about a thousand levels; no document of ours has more than five."""
+    logger.info("refused a too deeply nested document on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=400,
+        code="malformed_body",
+        detail="The request holds a JSON document nested too deeply to read; ours nest a few levels at most.",
+    )
 
 
 def _storage_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -136,7 +161,9 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: _api_error,
     ColorError: _colour_error,
+    RecipeError: _recipe_error,
     HTTPException: _http_exception,
+    RecursionError: _nested_too_deeply,
     **dict.fromkeys(STORAGE_UNAVAILABLE_ERRORS, _storage_unavailable),
     Exception: _unexpected,
 }
