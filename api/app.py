@@ -20,6 +20,7 @@ from api.orders.controllers import LabOrderController, OrderController, ReorderA
 from api.privacy.controllers import MeController
 from api.settings import Settings, get_settings
 from api.storage import Storage
+from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
 from api.web.auth import bearer_auth_middleware, check_every_route_declares_access
 from api.web.content_types import declared_content_type_guard
 from api.web.health import HealthController
@@ -36,6 +37,10 @@ def _services_lifespan(settings: Settings, keys: Keys) -> Callable[[Litestar], A
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         storage = Storage.open(settings)
         app.state.services = build_services(settings, storage, keys)
+        try:
+            await storage.service_keys.register(keys.sealer.key_ids, keys.sealer.current)
+        except STORAGE_UNAVAILABLE_ERRORS as error:  # Redis not up yet: the reseal check then has nothing to go on
+            logging.getLogger("tonematch.api").warning("could not register the data key ids: %s", error)
         try:
             yield
         finally:

@@ -27,6 +27,15 @@ class SealingError(ValueError):
     """A key set that cannot be used, or a sealed value that does not open."""
 
 
+class UnknownDataKey(SealingError):
+    """A value sealed with a key this process does not hold (a key retired too early, or a reseal to a key the
+    running service was not given)."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"sealed with data key {key_id!r}, which this process does not hold")
+        self.key_id = key_id
+
+
 def decode_key(encoded: str) -> bytes:
     try:
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
@@ -58,6 +67,10 @@ class Sealer:
         """A sealer from base64url keys by id, as the settings hold them."""
         return cls({key_id: decode_key(value) for key_id, value in keys.items()}, current)
 
+    @property
+    def key_ids(self) -> list[str]:
+        return sorted(self._ciphers)
+
     def seal(self, plaintext: bytes, context: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[self.current].encrypt(nonce, plaintext, context.encode())
@@ -67,8 +80,10 @@ class Sealer:
     def open(self, sealed: str, context: str) -> bytes:
         version, _, rest = sealed.partition(".")
         key_id, _, body = rest.partition(".")
-        if version != FORMAT_VERSION or key_id not in self._ciphers:
-            raise SealingError(f"sealed with an unknown format or key ({version!r}, {key_id!r})")
+        if version != FORMAT_VERSION:
+            raise SealingError(f"sealed in an unknown format ({version!r})")
+        if key_id not in self._ciphers:
+            raise UnknownDataKey(key_id)
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             return self._ciphers[key_id].decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())

@@ -42,9 +42,13 @@ def orders() -> None:
 
 
 @orders.command("reseal")
-def orders_reseal() -> None:
+@click.option(
+    "--force", is_flag=True, help="Reseal even when the running service has not said which data keys it holds."
+)
+def orders_reseal(force: bool) -> None:
     """Seal every stored name and address with the current data key (TONEMATCH_DATA_KEY_ID), so that a
-    retired key can then be removed from TONEMATCH_DATA_KEYS."""
+    retired key can then be removed from TONEMATCH_DATA_KEYS. Refused when the running service does not hold
+    that key (it could not open what is moved to it): give the service the key and restart it first."""
     import asyncio
 
     from api.orders.states import OrderStatus
@@ -62,6 +66,18 @@ def orders_reseal() -> None:
     async def run() -> tuple[int, int]:
         storage = Storage.open(settings)
         try:
+            serving = await storage.service_keys.serving()
+            if serving is None and not force:
+                raise click.ClickException(
+                    "no running service has said which data keys it holds (it registers them when it starts); "
+                    "start the service with the new key first, or pass --force if you know it holds it"
+                )
+            if serving is not None and sealer.current not in serving.key_ids:
+                raise click.ClickException(
+                    f"the service (started {serving.registered_at}) holds data keys {', '.join(serving.key_ids)}, "
+                    f"not {sealer.current!r}: it could not open what would be moved to it. Add the key to the "
+                    "service's TONEMATCH_DATA_KEYS and restart it, then reseal"
+                )
             return await storage.orders.reseal_all([s.value for s in OrderStatus], sealer.reseal)
         finally:
             await storage.aclose()

@@ -104,6 +104,13 @@ class OrderOut(BaseModel):
     shipment: ShipmentOut | None = None
     qc: dict[str, Any] | None = Field(default=None, description="The last quality check of the batch")
     erased: bool = False
+    shipping_unavailable: str | None = Field(
+        default=None,
+        description=(
+            "In lists only: why `shipping` is null for an order that has an address (`data_key_unknown`: sealed "
+            "with a data key the service does not hold; opening the order alone answers 503)"
+        ),
+    )
     history: list[HistoryEntry]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,12 +32,14 @@ from api.orders.schemas import (
     ShippingAddress,
 )
 from api.orders.states import TRANSITIONS, OrderStatus
-from api.sealing import Sealer
+from api.sealing import Sealer, UnknownDataKey
 from api.storage.ids import ORDER_ID_PREFIX, is_valid_order_id, new_partitioned_id
 from api.storage.keys import partition_of
 from api.storage.orders import OrderRepository, StoredOrder
 from api.storage.outbox import OutboxEvent
 from color.colorimetry import delta_E00_between
+
+logger = logging.getLogger("tonematch.api")
 
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 READY_EVENT = "order.ready_to_ship"
@@ -107,11 +110,19 @@ class OrderService:
         self.sealer = sealer
         self._policy = policy
 
-    def _order_out(self, stored: StoredOrder, *, with_address: bool) -> OrderOut:
+    def _order_out(self, stored: StoredOrder, *, with_address: bool, in_list: bool = False) -> OrderOut:
+        """The order as the API shows it. Alone, an address sealed with a key this service lacks is a 503
+        (``UnknownDataKey``); in a list, the order is shown without it and says why."""
         record = stored.record
-        shipping = None
+        shipping, unavailable = None, None
         if with_address and stored.shipping is not None:
-            shipping = ShippingAddress.model_validate_json(self.sealer.open(stored.shipping, record["id"]))
+            try:
+                shipping = ShippingAddress.model_validate_json(self.sealer.open(stored.shipping, record["id"]))
+            except UnknownDataKey as error:
+                if not in_list:
+                    raise
+                logger.error("order %s: data key %r is missing", record["id"], error.key_id)
+                unavailable = "data_key_unknown"
         return OrderOut(
             id=record["id"],
             status=OrderStatus(stored.status),
@@ -126,6 +137,7 @@ class OrderService:
             shipment=ShipmentOut.model_validate(stored.shipment) if stored.shipment else None,
             qc=stored.qc,
             erased=stored.erased_at is not None,
+            shipping_unavailable=unavailable,
             history=[HistoryEntry.model_validate(entry) for entry in stored.log],
         )
 
@@ -239,7 +251,7 @@ class OrderService:
         for order_id in ids:
             stored = await self._repository.get(order_id)
             if stored is not None:
-                items.append(self._order_out(stored, with_address=True))
+                items.append(self._order_out(stored, with_address=True, in_list=True))
         return OrderPage(items=items, next_cursor=cursor)
 
     async def all_own(self, customer_id: str) -> list[OrderOut]:

@@ -15,6 +15,7 @@ from api.storage.formulations import FormulationRepository
 from api.storage.measurements import MeasurementRepository
 from api.storage.orders import OrderRepository
 from api.storage.outbox import Outboxes
+from api.storage.service_keys import ServiceKeyRegistry
 from api.storage.shades import ShadeRepository
 
 
@@ -28,6 +29,7 @@ class Storage:
     orders: OrderRepository
     outboxes: Outboxes
     customers: CustomerRepository
+    service_keys: ServiceKeyRegistry
     _client: RedisClient
 
     @classmethod
@@ -39,6 +41,7 @@ class Storage:
             orders=OrderRepository(client),
             outboxes=Outboxes(client),
             customers=CustomerRepository(client),
+            service_keys=ServiceKeyRegistry(client),
             _client=client,
         )
 

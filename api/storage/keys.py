@@ -24,6 +24,7 @@ Keys (``tm:{pNN}`` is a partition's tag, ``c:<customer>`` a customer inside it):
 - ``tm:{pNN}:outbox``: stream of events written by the same script as the transition that causes them;
   ``...:outbox:events`` (hash id → JSON), ``...:outbox:due`` (schedule), ``...:outbox:dead`` (dead letters)
 - ``tm:{pNN}:whin:<sha256 of webhook-id>``: inbound webhook ids already applied
+- ``tm:serving:data-key-ids``: JSON of the data key ids (never keys) the service last started with
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ KEY_PREFIX = "tm"
 PARTITIONS = 16
 SHADES_KEY = f"{KEY_PREFIX}:{{shades}}:list"
 SHADES_VERSION_KEY = f"{KEY_PREFIX}:{{shades}}:version"
+SERVING_DATA_KEYS_KEY = f"{KEY_PREFIX}:serving:data-key-ids"
 
 
 def partition_of(customer_id: str) -> int:

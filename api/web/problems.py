@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.types import ExceptionHandlersMap
 
 from api.errors import ApiError, WebhookSignatureInvalid
+from api.sealing import UnknownDataKey
 from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
 from catalog.recipe import RecipeError
 from color.errors import ColorError, PhotoError
@@ -106,8 +107,14 @@ def _caused_by_decoding(exc: BaseException) -> bool:
     return not isinstance(exc, ValidationException) and isinstance(exc.__cause__, SerializationException)
 
 
+# Litestar's words when the ASGI server reports ``http.disconnect`` while the body is read.
+CLIENT_DISCONNECTED = "client disconnected prematurely"
+
+
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
+    if status >= 500 and exc.detail == CLIENT_DISCONNECTED:
+        return _client_gone(request)
     if status >= 500:
         return _unexpected(request, exc)
     code = _FRAMEWORK_CODES.get(status, "client_error")
@@ -131,6 +138,28 @@ def _nested_too_deeply(request: Request[Any, Any, Any], exc: RecursionError) -> 
         status=400,
         code="malformed_body",
         detail="The request holds a JSON document nested too deeply to read; ours nest a few levels at most.",
+    )
+
+
+def _client_gone(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The client hung up while sending its body: its doing, not a server error. Nobody reads the answer; it is
+    logged as a client event, without a traceback, and nothing was stored (the body was never complete)."""
+    logger.info("client disconnected during the request body on %s %s", request.method, request.url.path)
+    return problem_response(
+        request, status=400, code="client_disconnected", detail="The client disconnected before the body was complete."
+    )
+
+
+def _data_key_unknown(request: Request[Any, Any, Any], exc: UnknownDataKey) -> Response[dict[str, Any]]:
+    """A record sealed with a data key this process was not given: a configuration fault the operators must
+    mend (add the key to TONEMATCH_DATA_KEYS), not a crash; the key id is logged, never a key."""
+    logger.error("data key %r is missing on %s %s", exc.key_id, request.method, request.url.path)
+    return problem_response(
+        request,
+        status=503,
+        code="data_key_unknown",
+        detail="This record is sealed with a data key the service does not hold; the operators have been told.",
+        headers={"Retry-After": "60"},
     )
 
 
@@ -164,6 +193,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     RecipeError: _recipe_error,
     HTTPException: _http_exception,
     RecursionError: _nested_too_deeply,
+    UnknownDataKey: _data_key_unknown,
     **dict.fromkeys(STORAGE_UNAVAILABLE_ERRORS, _storage_unavailable),
     Exception: _unexpected,
 }

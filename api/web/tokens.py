@@ -56,6 +56,20 @@ def mint_token(*, secret: str, issuer: str, role: Role, subject: str | None, ttl
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+def _why_invalid(error: jwt.InvalidTokenError) -> str:
+    """A plain reason, in our words rather than the JWT library's (they change between versions)."""
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"lacks the {error.claim!r} claim"
+    reasons: list[tuple[type[jwt.InvalidTokenError], str]] = [
+        (jwt.InvalidSignatureError, "has a signature that does not verify"),
+        (jwt.InvalidAlgorithmError, f"is not signed with {ALGORITHM}"),
+        (jwt.InvalidIssuerError, "was issued by another service"),
+        (jwt.ImmatureSignatureError, "is not valid yet (issued in the future)"),
+        (jwt.DecodeError, "is not a well-formed JSON Web Token"),
+    ]
+    return next((reason for kind, reason in reasons if isinstance(error, kind)), "is not valid")
+
+
 def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
     """Check signature, issuer, expiry and claims; raise ``InvalidToken`` or ``ExpiredToken``."""
     try:
@@ -70,7 +84,7 @@ def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
     except jwt.ExpiredSignatureError as exc:
         raise ExpiredToken("The bearer token has expired.", hint="Sign in again to get a new token.") from exc
     except jwt.InvalidTokenError as exc:
-        raise InvalidToken(f"The bearer token is not valid: {exc}.") from exc
+        raise InvalidToken(f"The bearer token {_why_invalid(exc)}.") from exc
     try:
         role = Role(claims["role"])
     except ValueError as exc:

@@ -48,13 +48,17 @@ async def read_form_in_memory(request: Request[Any, Any, Any]) -> dict[str, list
                 elif event:
                     chunks.append(bytes(event))
                 elif segment is not None:
+                    if not segment.name:
+                        raise MalformedMultipart("A part of the multipart body has no name in its Content-Disposition.")
                     part = FormPart(segment.name, segment.filename, segment.content_type, b"".join(chunks))
                     fields.setdefault(segment.name, []).append(part)
                     segment, chunks = None, []
             for _ in parser.parse(b""):  # end of input: the parser checks the closing boundary
                 pass
     except ParserLimitReached as exc:
-        raise MalformedMultipart(f"A multipart body may have at most {MAX_PARTS} parts.") from exc
+        if "segment count" in str(exc):
+            raise MalformedMultipart(f"A multipart body may have at most {MAX_PARTS} parts.") from exc
+        raise MalformedMultipart(f"A part of the multipart body is over a limit: {exc}.") from exc
     except ParserError as exc:
         raise MalformedMultipart(f"The multipart/form-data body is malformed: {exc}.") from exc
     if not parser.closed:

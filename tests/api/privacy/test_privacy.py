@@ -146,14 +146,60 @@ def test_reseal_moves_every_address_to_the_current_key(
         order_id = place_order(client, auth, "alice", formulation).json()["id"]
     settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k1": "{first}", "k2": "{second}"}}',
                  TONEMATCH_DATA_KEY_ID="k2")  # fmt: skip
+    refused_first = CliRunner().invoke(cli, ["orders", "reseal"])  # the running service holds k1 only
+    assert refused_first.exit_code == 1
+    assert "holds data keys k1, not 'k2'" in refused_first.output
+    both = Settings(**{**settings.model_dump(), "data_keys": {"k1": first, "k2": second}, "data_key_id": "k2"})
+    with TestClient(app=create_app(both)) as client:  # the service restarted with the new key: it says so
+        assert client.get("/healthz").status_code == 200
     result = CliRunner().invoke(cli, ["orders", "reseal"])
     assert result.exit_code == 0, result.output
     assert "resealed 1 of 1 orders with data key 'k2'" in result.output
+    settings_env(REDIS_URL=redis_url)  # pydantic-settings merges dict settings from the environment: clear them
     only_new = Settings(**{**settings.model_dump(), "data_keys": {"k2": second}})
     with TestClient(app=create_app(only_new)) as client:
         order = client.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice")).json()
         assert order["shipping"] == ADDRESS
     settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k3": "{new_key()}"}}')
-    refused = CliRunner().invoke(cli, ["orders", "reseal"])
-    assert refused.exit_code != 0
-    assert "stopped" in refused.output
+    refused = CliRunner().invoke(cli, ["orders", "reseal"])  # a key the service (now k2 only) does not hold
+    assert refused.exit_code == 1
+    assert "holds data keys k2, not 'k3'" in refused.output
+
+
+def test_a_value_sealed_with_a_key_the_service_lacks_is_a_clear_503_and_lists_still_answer(
+    settings: Settings,
+    auth: Auth,
+    settings_env,
+    redis_url: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """``reseal --force`` to a key the service was not given (what the refusal guards against): the order alone
+    is a 503 data_key_unknown; the customer's list still answers, without that address and saying why."""
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    first, second = new_key(), new_key()
+    only_first = Settings(**{**settings.model_dump(), "data_keys": {"k1": first}})
+    with TestClient(app=create_app(only_first)) as client:
+        formulation = make_formulation(client, auth, "alice")
+        order_id = place_order(client, auth, "alice", formulation).json()["id"]
+    settings_env(REDIS_URL=redis_url, TONEMATCH_DATA_KEYS=f'{{"k1": "{first}", "k2": "{second}"}}',
+                 TONEMATCH_DATA_KEY_ID="k2")  # fmt: skip
+    forced = CliRunner().invoke(cli, ["orders", "reseal", "--force"])
+    assert forced.exit_code == 1  # refused even so: the service is known to hold k1 only
+    redis.Redis.from_url(redis_url).delete("tm:serving:data-key-ids")  # as if no service had said which keys
+    forced = CliRunner().invoke(cli, ["orders", "reseal", "--force"])
+    assert forced.exit_code == 0, forced.output
+    settings_env(REDIS_URL=redis_url)  # pydantic-settings merges dict settings from the environment: clear them
+    with TestClient(app=create_app(only_first), raise_server_exceptions=False) as client:
+        alone = client.get(f"/v1/orders/{order_id}", headers=auth(Role.CUSTOMER, "alice"))
+        problem = assert_problem(alone, 503, "data_key_unknown")
+        assert "k2" not in problem["detail"]
+        assert second not in alone.text
+        listed = client.get("/v1/orders/", headers=auth(Role.CUSTOMER, "alice"))
+        assert listed.status_code == 200, listed.text
+        [item] = listed.json()["items"]
+        assert item["shipping"] is None
+        assert item["shipping_unavailable"] == "data_key_unknown"
+        lab = client.get(f"/v1/lab/orders/{order_id}", headers=auth(Role.LAB))
+        assert lab.status_code == 200  # the lab never sees the address, so it is not stopped by it

@@ -176,3 +176,82 @@ def test_a_signed_webhook_that_is_not_readable_json_is_a_400_not_a_bad_signature
     response = client.post("/v1/webhooks/fulfilment", content=body.encode(), headers=headers)
     problem = assert_problem(response, 400, "malformed_body")
     assert detail in problem["detail"]
+
+
+def _multipart(parts: list[bytes]) -> bytes:
+    return b"".join(b"--xyz\r\n" + part + b"\r\n" for part in parts) + b"--xyz--\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            _multipart([b'Content-Disposition: form-data; name="consent"; x="' + b"a" * 5000 + b'"\r\n\r\nv']),
+            "over a limit",
+        ),
+        (_multipart([b"Content-Disposition: form-data\r\n\r\nv"]), "has no name"),
+        (_multipart([b'Content-Disposition: form-data; name="consent"\r\n\r\nv'] * 17), "at most 16 parts"),
+    ],
+    ids=["oversized part header", "part without a name", "too many parts"],
+)
+def test_multipart_problems_say_what_is_wrong(
+    client: TestClient[Litestar], auth: Callable[..., dict[str, str]], body: bytes, detail: str
+) -> None:
+    headers = {**auth(Role.CUSTOMER, "cus_1"), "Content-Type": "multipart/form-data; boundary=xyz"}
+    problem = assert_problem(client.post("/v1/measurements/", content=body, headers=headers), 400, "malformed_body")
+    assert detail in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("not.a.jwt", "not a well-formed JSON Web Token"),
+        ("a.b", "not a well-formed JSON Web Token"),
+    ],
+)
+def test_token_problems_speak_plainly(client: TestClient[Litestar], token: str, reason: str) -> None:
+    response = client.get("/v1/measurements/", headers={"Authorization": f"Bearer {token}"})
+    problem = assert_problem(response, 401, "token_invalid")
+    assert reason in problem["detail"]
+    assert "jwt" not in problem["detail"].lower().replace("json web token", "")
+
+
+def test_a_token_signed_with_another_key_says_so(client: TestClient[Litestar]) -> None:
+    from api.web.tokens import mint_token
+
+    forged = mint_token(secret="another-secret-of-sufficient-length-000000", issuer="tonematch", role=Role.CUSTOMER,
+                        subject="cus_1", ttl_seconds=600)  # fmt: skip
+    response = client.get("/v1/measurements/", headers={"Authorization": f"Bearer {forged}"})
+    assert "signature that does not verify" in assert_problem(response, 401, "token_invalid")["detail"]
+
+
+def test_a_client_that_hangs_up_mid_upload_is_not_a_server_error(
+    client: TestClient[Litestar], app: Litestar, auth: Callable[..., dict[str, str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Half a declared body, then ``http.disconnect``: logged as the client's doing (no ERROR, no traceback)."""
+    headers = {**auth(Role.CUSTOMER, "cus_1"), "content-type": "multipart/form-data; boundary=xyz"}
+    headers["content-length"] = "100000"
+    events = [
+        {"type": "http.request", "body": b"--xyz\r\n" + b"a" * 500, "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return events.pop(0) if events else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/v1/measurements/", "raw_path": b"/v1/measurements/", "root_path": "", "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {},
+    }  # fmt: skip
+    with caplog.at_level("INFO", logger="tonematch.api"):
+        client.blocking_portal.call(app, scope, receive, send)  # the app as the ASGI server calls it
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)
