@@ -25,6 +25,7 @@ from api.web.auth import bearer_auth_middleware, check_every_route_declares_acce
 from api.web.content_types import declared_content_type_guard
 from api.web.health import HealthController
 from api.web.problems import EXCEPTION_HANDLERS
+from api.web.timeouts import body_timeout_middleware
 
 OPENAPI_PATH = "/schema"
 API_VERSION = "0.1.0"
@@ -88,7 +89,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[_services_lifespan(settings, keys)],
         dependencies=DEPENDENCIES,
         middleware=[
-            bearer_auth_middleware(secret=keys.token_secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH)
+            body_timeout_middleware(
+                chunk_seconds=settings.body_chunk_timeout_seconds, total_seconds=settings.body_timeout_seconds
+            ),
+            bearer_auth_middleware(secret=keys.token_secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH),
         ],
         guards=[declared_content_type_guard],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -41,6 +41,20 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=64 * 1024, gt=0, description="Limit for JSON request bodies")
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0, description="Limit for photo uploads")
     redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    body_chunk_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Each part of a request body must arrive within this (408 otherwise)"
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="The whole request body must arrive within this of the request's start"
+    )
+    keep_alive_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="An idle keep-alive connection is closed after this (uvicorn)"
+    )
+    storage_grace_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        description="`/healthz` stays 200 this long after Redis last answered (a restart takes seconds), then 503",
+    )
     face_model: Path | None = Field(
         default=None, description="YuNet ONNX file for server-side face finding; OpenCV's Haar cascade otherwise"
     )

@@ -68,6 +68,13 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _prepare_child() -> None:
+    """In the redis-server child before exec: die with the parent, and create files (AOF, RDB, log, socket)
+    readable by the service user only."""
+    die_with_parent()
+    os.umask(0o077)
+
+
 def answers_ping(address: str | tuple[str, int], timeout: float = 0.5) -> bool:
     """Send an inline PING over a raw socket; True when the server answers +PONG (or -LOADING)."""
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
@@ -113,6 +120,19 @@ class RedisServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    def running(self) -> bool:
+        """True while the child process started by ``start`` is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return self._process.poll() if self._process is not None else None
+
+    def forget_exited(self) -> None:
+        """Drop the handle of a child that has exited (so that ``start`` may run again)."""
+        process, self._process = self._process, None
+        if process is not None and process.stderr:
+            process.stderr.close()
+
     def _address(self) -> str | tuple[str, int]:
         if self.unix_socket:
             return str(self.socket_path)
@@ -137,7 +157,8 @@ class RedisServer:
         """Start the server and wait until it answers PING (after loading its AOF)."""
         if not self.unix_socket and self.port is None:
             raise RedisServerError("a Redis server needs a Unix socket or a TCP port")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)  # the AOF holds sealed addresses and customers' numbers: the service user's only
         if self.unix_socket and answers_ping(str(self.socket_path)):
             raise RedisServerError(
                 f"a Redis server is already listening on {self.socket_path}: another `tonematch serve` "
@@ -149,7 +170,7 @@ class RedisServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+            preexec_fn=_prepare_child,  # noqa: PLW1509 - only prctl and umask, safe before exec
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -35,17 +35,21 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
 
     from api.app import create_app
     from infra.redis_server import RedisServer, RedisServerError
+    from infra.redis_supervisor import RedisSupervisor
 
     settings = load_settings(host=host, port=port, data_dir=data_dir)
     with ExitStack() as stack:
         if settings.redis_url is None:
             server = RedisServer(data_dir=settings.data_dir.resolve() / "redis", binary=settings.redis_server_binary)
+            logging.basicConfig(
+                level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+            )
             try:
-                stack.enter_context(server)
+                stack.enter_context(RedisSupervisor(server))
             except RedisServerError as exc:
                 raise click.ClickException(str(exc)) from exc
             settings = settings.model_copy(update={"redis_url": server.url})
-            click.echo(f"Embedded Redis (AOF persistence) at {server.url}")
+            click.echo(f"Embedded Redis (AOF persistence, restarted if it dies) at {server.url}")
         if worker:
             assert settings.redis_url is not None  # noqa: S101 - set just above when it was missing
             stack.enter_context(_worker_process(settings.redis_url, settings.data_dir))
@@ -63,14 +67,16 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _exit_cleanly)
         if processes == 1:
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on")
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on",
+                        timeout_keep_alive=int(settings.keep_alive_timeout_seconds))  # fmt: skip
             return
         # Each process builds its own app from the environment: hand it the Redis and data folder chosen here.
         os.environ.update(
             {"REDIS_URL": str(settings.redis_url), "TONEMATCH_DATA_DIR": str(settings.data_dir.resolve())}
         )
         uvicorn.run("api.app:create_app", factory=True, workers=processes, host=settings.host, port=settings.port,
-                    log_level=settings.log_level, lifespan="on")  # fmt: skip
+                    log_level=settings.log_level, lifespan="on",
+                    timeout_keep_alive=int(settings.keep_alive_timeout_seconds))  # fmt: skip
 
 
 def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:

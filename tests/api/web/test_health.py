@@ -15,11 +15,11 @@ from tests.conftest import TEST_SECRET
 
 
 def test_healthz(client: TestClient[Litestar]) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "storage_unreachable_seconds": None}
 
 
 def test_readyz_with_redis(client: TestClient[Litestar]) -> None:
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json() == {"status": "ready", "storage_unreachable_seconds": None}
 
 
 def test_readyz_is_503_when_redis_is_unreachable(tmp_path: Path) -> None:
