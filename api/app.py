@@ -8,13 +8,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.deps import DEPENDENCIES, Keys, build_services, resolve_keys
 from api.formulations.controllers import FormulationController, LabFormulationController, MatchController
-from api.fulfilment.controllers import AdminWebhookController, FulfilmentWebhookController
+from api.fulfilment.controllers import OUTBOUND_WEBHOOKS, AdminWebhookController, FulfilmentWebhookController
 from api.measurements.controllers import MeasurementController
 from api.orders.controllers import LabOrderController, OrderController, ReorderAdviceController
 from api.privacy.controllers import MeController
@@ -24,7 +23,11 @@ from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
 from api.web.auth import bearer_auth_middleware, check_every_route_declares_access
 from api.web.content_types import declared_content_type_guard
 from api.web.health import HealthController
+from api.web.observability import MetricsController, configure_logging, prometheus_config, request_context_middleware
+from api.web.openapi import BEARER_SCHEME, TAGS, DocumentedOpenAPIConfig
 from api.web.problems import EXCEPTION_HANDLERS
+from api.web.query import known_query_parameters_guard, record_query_parameters
+from api.web.rate_limits import rate_limit_guard
 from api.web.timeouts import body_timeout_middleware
 
 OPENAPI_PATH = "/schema"
@@ -53,24 +56,36 @@ def _services_lifespan(settings: Settings, keys: Keys) -> Callable[[Litestar], A
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (default: the environment)."""
     settings = settings or get_settings()
+    if settings.environment != "test":  # tests keep pytest's log capture
+        configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     logging.getLogger("tonematch").setLevel(settings.log_level.upper())
     keys = resolve_keys(settings)
-    openapi = OpenAPIConfig(
+    openapi = DocumentedOpenAPIConfig(
         title="tonematch",
         version=API_VERSION,
         description=(
             "Skin tone measurement from a calibrated phone photo and made-to-order foundation. "
-            "Errors are RFC 9457 problem documents with a stable `code`. "
-            "Colours are CIE 1976 L*a*b*, D65 white point, CIE 1931 2° observer."
+            "Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`; each "
+            "operation lists the codes it can answer with. Colours are CIE 1976 L*a*b*, D65 white point, CIE 1931 "
+            "2° observer. Lists are paged with `limit` and `cursor` (the `next_cursor` of the page before); a query "
+            "parameter an operation does not take is refused (400 `invalid_request`). Security is per operation: a "
+            "bearer token (JWT) of the roles it names, or none on public routes."
         ),
         path=OPENAPI_PATH,
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         components=Components(
             security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                BEARER_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="`tonematch token create --role ROLE --subject ID`; roles: customer, lab, "
+                    "fulfilment, admin. Each operation's requirement names the roles it admits.",
+                ),
             }
         ),
-        security=[{"BearerToken": []}],
+        tags=TAGS,
+        webhooks=OUTBOUND_WEBHOOKS,
     )
     app = Litestar(
         route_handlers=[
@@ -85,21 +100,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FulfilmentWebhookController,
             AdminWebhookController,
             MeController,
+            MetricsController,
         ],
         lifespan=[_services_lifespan(settings, keys)],
         dependencies=DEPENDENCIES,
         middleware=[
+            request_context_middleware(),
+            prometheus_config().middleware,
             body_timeout_middleware(
                 chunk_seconds=settings.body_chunk_timeout_seconds, total_seconds=settings.body_timeout_seconds
             ),
             bearer_auth_middleware(secret=keys.token_secret, issuer=settings.token_issuer, public_prefix=OPENAPI_PATH),
         ],
-        guards=[declared_content_type_guard],
+        guards=[declared_content_type_guard, known_query_parameters_guard, rate_limit_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
         state=State({"settings": settings}),
         debug=False,
+        logging_config=None,  # ``configure_logging`` owns the handlers; Litestar's queue handler would replace them
     )
     check_every_route_declares_access(app, public_prefix=OPENAPI_PATH)
+    record_query_parameters(app)
     return app

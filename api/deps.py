@@ -62,7 +62,12 @@ def resolve_keys(settings: Settings) -> Keys:
 def build_services(settings: Settings, storage: Storage, keys: Keys) -> Services:
     """Every service over ``storage``, configured by ``settings``; one computation limiter shared by all."""
     limiter = anyio.CapacityLimiter(settings.measurement_workers)
-    measurements = MeasurementService(storage.measurements, limiter=limiter, face_model=settings.face_model)
+    measurements = MeasurementService(
+        storage.measurements,
+        limiter=limiter,
+        face_model=settings.face_model,
+        privacy_notices=tuple(settings.privacy_notice_versions),
+    )
     formulations = FormulationService(
         storage.formulations,
         measurements=measurements,

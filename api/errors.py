@@ -37,6 +37,29 @@ class Unauthenticated(ApiError):
     title = "Authentication required"
 
 
+class RevokedToken(Unauthenticated):
+    code = "token_revoked"
+    title = "Token revoked"
+
+
+class UnknownConsentVersion(ApiError):
+    status_code = 422
+    code = "consent_version_unknown"
+    title = "Unknown privacy notice version"
+
+
+class TooManyRequests(ApiError):
+    """Over a per-customer budget; ``retry_after`` (seconds) goes out as the Retry-After header."""
+
+    status_code = 429
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail, hint="Wait, then try again.", extra={"retry_after_seconds": round(retry_after)})
+        self.retry_after = max(1, round(retry_after))
+
+
 class InvalidToken(Unauthenticated):
     code = "token_invalid"
     title = "Invalid token"

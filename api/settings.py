@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     keep_alive_timeout_seconds: float = Field(
         default=5.0, gt=0, description="An idle keep-alive connection is closed after this (uvicorn)"
     )
+    privacy_notice_versions: list[str] = Field(
+        default=["2026-01"],
+        min_length=1,
+        description="Privacy notice versions a customer may consent to (JSON list); others are refused (422)",
+    )
+    rate_limit_measurements_per_hour: int = Field(
+        default=60, gt=0, description="Measurements a customer may post an hour (429 with Retry-After beyond)"
+    )
+    rate_limit_orders_per_hour: int = Field(
+        default=20, gt=0, description="Orders and reorders a customer may post an hour (429 with Retry-After beyond)"
+    )
     storage_grace_seconds: float = Field(
         default=15.0,
         ge=0,
@@ -63,6 +74,9 @@ class Settings(BaseSettings):
         default=None, description="Base library version for recipes: a lab-fitted one in data_dir/bases, or packaged"
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="JSON lines with a request id (outside tests), or the standard library's text"
+    )
     redis_cluster: bool = Field(default=False, description="Connect to `redis_url` as a Redis Cluster")
     retention_days: int = Field(
         default=365, ge=1, le=3650, description="Measurements expire after this many days unless an order keeps them"

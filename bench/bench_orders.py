@@ -34,6 +34,10 @@ ADDRESS = {"name": "Bench Customer", "line1": "1 Test-ro", "city": "Seoul", "pos
 def _start_api(data_dir: Path, redis_url: str, port: int, processes: int = 1) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONEMATCH_")}
     env.update({"REDIS_URL": redis_url, "TONEMATCH_DATA_DIR": str(data_dir), "TONEMATCH_LOG_LEVEL": "warning"})
+    # one bench customer places every order: lift the per-customer budgets that protect the real service
+    env.update(
+        {"TONEMATCH_RATE_LIMIT_ORDERS_PER_HOUR": "1000000", "TONEMATCH_RATE_LIMIT_MEASUREMENTS_PER_HOUR": "1000000"}
+    )
     command = [sys.executable, "-m", "api.cli", "serve", "--no-worker", "--port", str(port)]
     process = subprocess.Popen([*command, "--processes", str(processes)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
@@ -79,7 +83,12 @@ async def _measure(base: str, customer: str, count: int) -> dict[str, tuple[floa
     headers = {"Authorization": f"Bearer {customer}"}
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        reading = {"source": "instrument", "instrument": "bench", "consent": "v1", "lab": {"L": 58, "a": 12, "b": 17}}
+        reading = {
+            "source": "instrument",
+            "instrument": "bench",
+            "consent": "2026-01",
+            "lab": {"L": 58, "a": 12, "b": 17},
+        }
         measurement = (await client.post("/v1/measurements/", json=reading, headers=headers)).json()["id"]
         match = await client.post("/v1/matches/", json={"measurement_id": measurement}, headers=headers)
         body = {"formulation_id": match.json()["id"], "size_g": 30, "quantity": 1, "shipping": ADDRESS}
@@ -117,7 +126,12 @@ async def _matches(base: str, customer: str, count: int) -> float:
     """Recipes per second through ``POST /v1/matches`` at concurrency 4."""
     headers = {"Authorization": f"Bearer {customer}"}
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-        reading = {"source": "instrument", "instrument": "bench", "consent": "v1", "lab": {"L": 58, "a": 12, "b": 17}}
+        reading = {
+            "source": "instrument",
+            "instrument": "bench",
+            "consent": "2026-01",
+            "lab": {"L": 58, "a": 12, "b": 17},
+        }
         measurement = (await client.post("/v1/measurements/", json=reading, headers=headers)).json()["id"]
 
         async def run(total: int) -> float:

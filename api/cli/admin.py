@@ -128,3 +128,37 @@ def catalog_import(file: Path, replace: bool) -> None:
         except StorageError as exc:
             raise click.ClickException(f"nothing imported: Redis failed: {exc}") from exc
     click.echo(f"imported {len(shades)} shades; the catalogue now holds {size}")
+
+
+@token.command("revoke")
+@click.argument("value")
+def token_revoke(value: str) -> None:
+    """Refuse a token from now on, everywhere: its id goes on a deny-list in Redis until it would have expired.
+    VALUE is the token itself (checked with the server's secret)."""
+    import asyncio
+    import time
+
+    from api.errors import ApiError
+    from api.storage import Storage
+    from api.web.tokens import verify_token
+
+    settings = load_settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: point it at the service's Redis")
+    try:
+        principal = verify_token(value.strip(), secret=settings.resolved_secret_key(), issuer=settings.token_issuer)
+    except ApiError as exc:
+        raise click.ClickException(f"not revoked: {exc.detail}") from exc
+    seconds_left = principal.expires_at - int(time.time())
+
+    async def run() -> None:
+        storage = Storage.open(settings)
+        try:
+            await storage.revoked_tokens.revoke(principal.token_id, seconds_left=seconds_left)
+        finally:
+            await storage.aclose()
+
+    asyncio.run(run())
+    click.echo(
+        f"revoked the {principal.role.value} token {principal.token_id} (it would have expired in {seconds_left} s)"
+    )

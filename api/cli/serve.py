@@ -111,6 +111,7 @@ def worker() -> None:
     from api.fulfilment.worker import DeliverySettings, DeliveryWorker
     from api.sealing import Sealer
     from api.storage import Storage
+    from api.web.observability import configure_logging
 
     settings = load_settings()
     if settings.redis_url is None:
@@ -141,5 +142,8 @@ def worker() -> None:
             await runner.aclose()
             await storage.aclose()
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    logging.getLogger("tonematch.worker").info(
+        "worker started: delivering to %s", "the fulfilment partner" if delivery.url else "nowhere (no URL set)"
+    )
     asyncio.run(run())

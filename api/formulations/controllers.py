@@ -6,18 +6,23 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from api.formulations.schemas import BatchMeasurementIn, BatchSheetOut, CorrectionOut, FormulationOut, MatchIn
 from api.formulations.service import FormulationService
 from api.web.auth import allow
+from api.web.openapi import bearer
+from api.web.problem_docs import problems
 from api.web.tokens import Principal, Role
+
+FormulationId = Annotated[str, PathParameter(description="Formulation id (`fml_…`)")]
 
 
 class MatchController(Controller):
     path = "/v1/matches"
     tags = ["formulation"]  # noqa: RUF012 - Litestar reads these class attributes
     guards = [allow(Role.CUSTOMER)]  # noqa: RUF012
+    security = bearer(Role.CUSTOMER)
 
     @post(
         "/",
@@ -29,6 +34,7 @@ class MatchController(Controller):
             "gamut targets get the closest recipe with `in_gamut: false`. Shades from images are `approximate`."
         ),
         status_code=201,
+        responses=problems("not_found", "not_skin_colour", "invalid_recipe_request"),
     )
     async def create(
         self,
@@ -43,11 +49,12 @@ class FormulationController(Controller):
     path = "/v1/formulations"
     tags = ["formulation"]  # noqa: RUF012
     guards = [allow(Role.CUSTOMER)]  # noqa: RUF012
+    security = bearer(Role.CUSTOMER)
 
-    @get("/{formulation_id:str}", summary="One of the caller's formulations")
+    @get("/{formulation_id:str}", summary="One of the caller's formulations", responses=problems("not_found"))
     async def read(
         self,
-        formulation_id: FromPath[str],
+        formulation_id: FormulationId,
         principal: NamedDependency[Principal],
         formulations: NamedDependency[FormulationService],
     ) -> FormulationOut:
@@ -58,11 +65,16 @@ class LabFormulationController(Controller):
     path = "/v1/lab/formulations"
     tags = ["lab"]  # noqa: RUF012
     guards = [allow(Role.LAB)]  # noqa: RUF012
+    security = bearer(Role.LAB)
 
-    @get("/{formulation_id:str}", summary="The batch sheet: grams per base for a batch size, order, target")
+    @get(
+        "/{formulation_id:str}",
+        summary="The batch sheet: grams per base for a batch size, order, target",
+        responses=problems("not_found"),
+    )
     async def sheet(
         self,
-        formulation_id: FromPath[str],
+        formulation_id: FormulationId,
         formulations: NamedDependency[FormulationService],
         size_g: Annotated[float, QueryParameter(gt=0, le=10_000, description="Batch size in grams")] = 30.0,
     ) -> BatchSheetOut:
@@ -72,10 +84,11 @@ class LabFormulationController(Controller):
         "/{formulation_id:str}/corrections",
         summary="Measured batch colour in, additions (grams, only additions) out; recorded with the batch",
         status_code=201,
+        responses=problems("not_found", "invalid_colour"),
     )
     async def correct(
         self,
-        formulation_id: FromPath[str],
+        formulation_id: FormulationId,
         data: JSONBody[BatchMeasurementIn],
         formulations: NamedDependency[FormulationService],
     ) -> CorrectionOut:

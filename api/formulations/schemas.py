@@ -6,82 +6,190 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict, JsonValue
 
 from api.schemas import ColourSpace, LabD65, Spectrum
 
+FORMULATION_ID_EXAMPLE = "fml_0190c5a8e5d07c1e2f3a4b5c6d7e"
+RECIPE_EXAMPLE: list[JsonValue] = [
+    {"base": "white", "pigment": "titanium dioxide (CI 77891)", "fraction": 0.0712, "grams": 2.14},
+    {"base": "yellow", "pigment": "yellow iron oxide, cosmetic grade (CI 77492)", "fraction": 0.0105, "grams": 0.32},
+    {"base": "red", "pigment": "red iron oxide, cosmetic grade (CI 77491)", "fraction": 0.0043, "grams": 0.13},
+    {"base": "black", "pigment": "black iron oxide (CI 77499)", "fraction": 0.0008, "grams": 0.02},
+]
+SHADE_EXAMPLE: JsonDict = {
+    "brand": "tonematch",
+    "product": "House custom range",
+    "shade_name": "60W",
+    "shade_code": "TM-60W",
+    "lab": {"L": 60.1, "a": 11.2, "b": 18.9},
+    "delta_E00": 1.62,
+    "undertone": "warm",
+    "approximate": False,
+}
+FORMULATION_EXAMPLE: JsonDict = {
+    "id": FORMULATION_ID_EXAMPLE,
+    "created_at": "2025-06-01T09:32:00Z",
+    "measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718",
+    "library_version": "demo-2026.3",
+    "coverage": "medium",
+    "size_g": 30.0,
+    "resolution_g": 0.01,
+    "recipe": RECIPE_EXAMPLE,
+    "vehicle_g": 27.39,
+    "target_lab": {"L": 58.2, "a": 12.4, "b": 17.9},
+    "predicted_lab": {"L": 58.4, "a": 12.2, "b": 17.6},
+    "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
+    "delta_E00": 0.31,
+    "metamerism_dE00": {"A": 0.42, "FL11": 0.58, "LED-B3": 0.37},
+    "in_gamut": True,
+    "nearest_shades": [SHADE_EXAMPLE],
+}
+CORRECTION_EXAMPLE: JsonDict = {
+    "formulation_id": FORMULATION_ID_EXAMPLE,
+    "batch_id": "B2025-0601-07",
+    "recorded_at": "2025-06-01T11:02:00Z",
+    "measured_lab": {"L": 61.3, "a": 13.8, "b": 21.0},
+    "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
+    "delta_E00_before": 0.45,
+    "passed": True,
+    "additions": [],
+    "predicted_delta_E00_after": 0.45,
+    "within_tolerance_after": True,
+    "tolerance_dE00": 1.0,
+}
+BATCH_MEASUREMENT_EXAMPLE: JsonDict = {
+    "batch_g": 30.0,
+    "lab": {"L": 61.3, "a": 13.8, "b": 21.0},
+    "batch_id": "B2025-0601-07",
+}
+
 
 class MatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Ask for a custom blend for one of the caller's measurements."""
 
-    measurement_id: str = Field(min_length=1, max_length=64)
-    coverage: Literal["sheer", "medium", "full"] = "medium"
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718", "coverage": "medium", "size_g": 30}]
+        },
+    )
+
+    measurement_id: str = Field(min_length=1, max_length=64, description="The measurement to match (`msr_…`)")
+    coverage: Literal["sheer", "medium", "full"] = Field(default="medium", description="How much the film hides")
     size_g: float = Field(default=30.0, ge=5.0, le=200.0, allow_inf_nan=False, description="Bottle size, grams")
 
 
 class RecipeLine(BaseModel):
-    base: str
-    pigment: str
-    fraction: float = Field(description="Mass fraction of the base in the foundation")
-    grams: float
+    """One pigment base of a recipe: how much of it goes in."""
+
+    base: str = Field(description="The base's id in the library")
+    pigment: str = Field(description="Its pigment, with the Colour Index name")
+    fraction: float = Field(description="Mass fraction of the base in the foundation (0 for a correction's addition)")
+    grams: float = Field(description="Grams for the bottle (or, in a correction, to add)")
 
 
 class ShadeOut(BaseModel):
+    """A ready-made shade near the measured skin colour."""
+
     brand: str
     product: str
     shade_name: str
     shade_code: str
     lab: LabD65
-    delta_E00: float
+    delta_E00: float = Field(description="CIEDE2000 from the measured skin colour")
     undertone: Literal["cool", "neutral", "warm"]
     approximate: bool = Field(description="True when the shade's colour was sampled from images, not measured")
 
 
 class FormulationOut(BaseModel):
-    id: str
+    """A custom-blend foundation for a measurement: the recipe of pigment bases for the bottle, its predicted
+    colour on the customer's skin and under other lights, and the nearest ready-made shades."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [FORMULATION_EXAMPLE]})
+
+    id: str = Field(description="Formulation id (`fml_…`)")
     created_at: datetime
     measurement_id: str
-    library_version: str
+    library_version: str = Field(description="The pigment base library the recipe is for")
     coverage: Literal["sheer", "medium", "full"]
-    size_g: float
-    resolution_g: float
+    size_g: float = Field(description="Bottle size, grams")
+    resolution_g: float = Field(description="The dispenser's resolution, grams")
     recipe: list[RecipeLine]
-    vehicle_g: float
-    target_lab: LabD65
+    vehicle_g: float = Field(description="Grams of clear vehicle")
+    target_lab: LabD65 = Field(description="The measured skin colour, D65")
     predicted_lab: LabD65 = Field(description="The foundation film over the customer's skin, D65")
     colour_space: ColourSpace = ColourSpace()
-    delta_E00: float
+    delta_E00: float = Field(description="CIEDE2000 between `predicted_lab` and `target_lab`")
     metamerism_dE00: dict[str, float] = Field(description="ΔE00 on skin against bare skin under each light")
-    in_gamut: bool
+    in_gamut: bool = Field(description="False when no recipe of the bases reaches the target: the closest is given")
     nearest_shades: list[ShadeOut]
 
 
 class BatchLine(BaseModel):
-    order: int
+    """One base to weigh for a batch, in the order of addition."""
+
+    order: int = Field(description="Position in the order of addition, from 1")
     base: str
     pigment: str
     grams: float
 
 
 class BatchSheetOut(BaseModel):
+    """The lab's batch sheet: grams of each base for a batch size, in the order to add them, and the colour an
+    opaque drawdown of the batch should measure."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "formulation_id": FORMULATION_ID_EXAMPLE,
+                    "library_version": "demo-2026.3",
+                    "coverage": "medium",
+                    "size_g": 30.0,
+                    "resolution_g": 0.01,
+                    "bases": [
+                        {"order": 1, "base": "white", "pigment": "titanium dioxide (CI 77891)", "grams": 2.14},
+                        {
+                            "order": 2,
+                            "base": "yellow",
+                            "pigment": "yellow iron oxide, cosmetic grade (CI 77492)",
+                            "grams": 0.32,
+                        },
+                    ],
+                    "vehicle_g": 27.39,
+                    "order_of_addition": "Weigh the clear vehicle first, then the white base, then the other bases.",
+                    "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
+                    "tolerance_dE00": 1.0,
+                }
+            ]
+        }
+    )
+
     formulation_id: str
     library_version: str
     coverage: str
-    size_g: float
-    resolution_g: float
+    size_g: float = Field(description="Batch size, grams")
+    resolution_g: float = Field(description="The balance's resolution, grams")
     bases: list[BatchLine]
-    vehicle_g: float
-    order_of_addition: str
+    vehicle_g: float = Field(description="Grams of clear vehicle")
+    order_of_addition: str = Field(description="How to weigh and mix, in words")
     target_masstone_lab: LabD65 = Field(description="What an opaque drawdown of the batch should measure, D65")
-    tolerance_dE00: float
+    tolerance_dE00: float = Field(description="The batch passes within this CIEDE2000 of the target masstone")
 
 
 class BatchMeasurementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A batch as made, measured: its mass and the colour of an opaque drawdown (L*a*b* D65, or a spectrum).
+    Exactly one of ``lab`` and ``spectrum``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [BATCH_MEASUREMENT_EXAMPLE]})
 
     batch_g: float = Field(gt=0, le=10_000, allow_inf_nan=False, description="Mass of the batch measured")
     lab: LabD65 | None = Field(default=None, description="Masstone of the batch (opaque drawdown), D65")
-    spectrum: Spectrum | None = None
-    batch_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    spectrum: Spectrum | None = Field(default=None, description="Reflectance of the drawdown, instead of `lab`")
+    batch_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="The lab's batch number"
+    )
 
     @model_validator(mode="after")
     def _one_colour(self) -> BatchMeasurementIn:
@@ -91,14 +199,19 @@ class BatchMeasurementIn(BaseModel):
 
 
 class CorrectionOut(BaseModel):
+    """A measured batch against its target, and what to add (grams, only additions) to bring it within
+    tolerance; recorded with the batch."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CORRECTION_EXAMPLE]})
+
     formulation_id: str
     batch_id: str
     recorded_at: datetime
-    measured_lab: LabD65
+    measured_lab: LabD65 = Field(description="The batch's masstone as measured, D65")
     target_masstone_lab: LabD65
-    delta_E00_before: float
-    passed: bool
-    additions: list[RecipeLine]
-    predicted_delta_E00_after: float
+    delta_E00_before: float = Field(description="CIEDE2000 from the target before any addition")
+    passed: bool = Field(description="Within tolerance as it is")
+    additions: list[RecipeLine] = Field(description="Grams of each base to add; empty when none is needed")
+    predicted_delta_E00_after: float = Field(description="Predicted CIEDE2000 from the target after the additions")
     within_tolerance_after: bool
     tolerance_dE00: float

@@ -67,5 +67,9 @@ class FulfilmentService:
     async def dead_letters(self) -> list[DeadLetterOut]:
         return [DeadLetterOut.model_validate(event.__dict__) for event in await self._outboxes.dead_letters()]
 
+    async def replay_dead_letter(self, event_id: str) -> bool:
+        """Schedule one dead letter for delivery again (its attempts start over); False when there is none."""
+        return await self._outboxes.replay_dead_letter(event_id, int(time.time() * 1000))
+
     async def replay_dead_letters(self) -> int:
         return await self._outboxes.replay_dead_letters(int(time.time() * 1000))

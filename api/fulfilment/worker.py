@@ -118,6 +118,9 @@ class DeliveryWorker:
         body = await self._payload(event)
         if body is None:
             await outbox.failed(event, "the order or its address no longer exists", None)
+            logger.warning(
+                "event %s for order %s dead: the order or its address no longer exists", event.id, event.order_id
+            )
             return
         error: str | None = None
         try:
@@ -133,6 +136,8 @@ class DeliveryWorker:
             note = f"{event.type} delivered to fulfilment (event {event.id}, attempt {event.attempts + 1})"
             log_entry = {"at": datetime.now(UTC).isoformat(), "actor": "system", "note": note}
             await outbox.delivered(event, log_entry)
+            logger.info("event %s (%s) for order %s delivered, attempt %d", event.id, event.type, event.order_id,
+                        event.attempts + 1)  # fmt: skip
             return
         attempts = event.attempts + 1
         if attempts >= self._settings.max_attempts:
@@ -141,3 +146,5 @@ class DeliveryWorker:
         else:
             delay = backoff_seconds(attempts, self._settings, self._rng)
             await outbox.failed(event, error, int((time.time() + delay) * 1000))
+            logger.warning("event %s for order %s failed (%s), attempt %d; next in %.0f s", event.id, event.order_id,
+                           error, attempts, delay)  # fmt: skip

@@ -7,15 +7,24 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from pydantic import TypeAdapter, ValidationError
 
 from api.errors import ApiError, BodyTooLarge, InvalidRequest, MalformedBody
-from api.measurements.schemas import ConsentVersion, InstrumentReadingIn, MeasurementOut, MeasurementPage
+from api.measurements.schemas import (
+    IMAGE_PART_TYPES,
+    ConsentVersion,
+    InstrumentReadingIn,
+    MeasurementForm,
+    MeasurementOut,
+    MeasurementPage,
+)
 from api.measurements.service import CropsUpload, MeasurementService, PhotoUpload
 from api.settings import Settings
 from api.web.auth import allow
 from api.web.content_types import JSON, MULTIPART
+from api.web.openapi import bearer, request_body
+from api.web.problem_docs import problems, retake_codes
 from api.web.tokens import Principal, Role
 from api.web.uploads import FormPart, read_form_in_memory
 from color.crops import CARD_PART
@@ -26,6 +35,32 @@ MAX_CROPS_FIELD_BYTES = 64 * 1024  # the regions' polygons and five numbers a cr
 SKIN_PART_PREFIX = "skin_crop_"
 MAX_CARD_FIELD = 80
 CONSENT: TypeAdapter[str] = TypeAdapter(ConsentVersion)
+MeasurementId = Annotated[str, PathParameter(description="Measurement id (`msr_…`)")]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(max_length=64, description="`next_cursor` of the previous page; absent for the first page"),
+]
+MEASUREMENT_BODY = request_body(
+    "A whole photo or the crops of one (multipart/form-data), or an instrument reading (application/json).",
+    {MULTIPART: [MeasurementForm], JSON: [InstrumentReadingIn]},
+    encoding={
+        MULTIPART: {
+            "photo": IMAGE_PART_TYPES,
+            "card_crop": IMAGE_PART_TYPES,
+            "regions": JSON,
+            "crops": JSON,
+        }
+    },
+)
+MEASURING_PROBLEMS = (
+    "invalid_colour",
+    "not_skin_colour",
+    "invalid_regions",
+    "invalid_crops",
+    "crop_too_large",
+    "unknown_card",
+    "card_batch_mismatch",
+)
 
 
 def _validation_problem(exc: ValidationError) -> ApiError:
@@ -122,6 +157,7 @@ class MeasurementController(Controller):
     path = "/v1/measurements"
     tags = ["measurements"]  # noqa: RUF012 - Litestar reads these class attributes
     guards = [allow(Role.CUSTOMER)]  # noqa: RUF012
+    security = bearer(Role.CUSTOMER)
 
     @post(
         "/",
@@ -143,6 +179,8 @@ class MeasurementController(Controller):
         ),
         opt={"accepts": (JSON, MULTIPART)},
         status_code=201,
+        operation_class=MEASUREMENT_BODY,
+        responses=problems(*MEASURING_PROBLEMS, *retake_codes(), "too_many_requests"),
     )
     async def create(
         self,
@@ -166,23 +204,21 @@ class MeasurementController(Controller):
             raise _validation_problem(exc) from exc
         return await measurements.record_instrument_reading(principal.subject, reading)
 
-    @get("/{measurement_id:str}", summary="One of the caller's measurements")
+    @get("/{measurement_id:str}", summary="One of the caller's measurements", responses=problems("not_found"))
     async def read(
         self,
-        measurement_id: FromPath[str],
+        measurement_id: MeasurementId,
         principal: NamedDependency[Principal],
         measurements: NamedDependency[MeasurementService],
     ) -> MeasurementOut:
         return await measurements.get(principal.subject, measurement_id)
 
-    @get("/", summary="The caller's measurement history, newest first")
+    @get("/", summary="The caller's measurement history, newest first", responses=problems("invalid_request"))
     async def history(
         self,
         principal: NamedDependency[Principal],
         measurements: NamedDependency[MeasurementService],
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 20,
-        before: Annotated[
-            str | None, QueryParameter(max_length=64, description="Cursor from the previous page")
-        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Items on a page")] = 20,
+        cursor: Cursor = None,
     ) -> MeasurementPage:
-        return await measurements.list_page(principal.subject, limit=limit, before=before)
+        return await measurements.list_page(principal.subject, limit=limit, cursor=cursor)

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from api.errors import NotFound
+from api.errors import InvalidRequest, NotFound, UnknownConsentVersion
 from api.measurements.schemas import (
     CalibrationOut,
     InputMode,
@@ -30,6 +30,7 @@ from api.measurements.schemas import (
 from api.schemas import LabD65
 from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
 from api.storage.measurements import MeasurementRepository
+from api.web.metrics import MEASUREMENTS
 from color.crops import measure_crops
 from color.errors import InvalidColorInput
 from color.instrument import Lab_reading_to_D65, check_skin_colour, reflectance_to_Lab_D65
@@ -121,14 +122,30 @@ class MeasurementService:
     """A customer's measurements. Photos are measured in worker threads, off the event loop, a few at once."""
 
     def __init__(
-        self, repository: MeasurementRepository, *, limiter: anyio.CapacityLimiter, face_model: Path | None
+        self,
+        repository: MeasurementRepository,
+        *,
+        limiter: anyio.CapacityLimiter,
+        face_model: Path | None,
+        privacy_notices: tuple[str, ...] = ("2026-01",),
     ) -> None:
         self._repository = repository
         self._limiter = limiter
         self._face_model = face_model
+        self._privacy_notices = privacy_notices
+
+    def _check_consent(self, consent: str) -> None:
+        """The consent must name a privacy notice this service has published, not any string."""
+        if consent not in self._privacy_notices:
+            raise UnknownConsentVersion(
+                f"Consent to privacy notice {consent!r} cannot be recorded: the notices in force are "
+                f"{', '.join(self._privacy_notices)}.",
+                hint="Show the customer the current privacy notice and send the version they accepted.",
+            )
 
     async def record_instrument_reading(self, customer_id: str, reading: InstrumentReadingIn) -> MeasurementOut:
         """Convert an instrument reading to CIELAB D65/2°, describe it, and store it for the customer."""
+        self._check_consent(reading.consent)
         if reading.spectrum is not None:
             converted = reflectance_to_Lab_D65(reading.spectrum.wavelengths_nm, reading.spectrum.reflectance)
             illuminant, observer = None, None
@@ -152,10 +169,12 @@ class MeasurementService:
             ),
         )
         await self._repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
+        MEASUREMENTS.labels(source="instrument", outcome="answered").inc()
         return measurement
 
     async def record_photo(self, customer_id: str, upload: PhotoUpload) -> MeasurementOut:
         """Measure the photo in a worker thread, then keep only the numbers."""
+        self._check_consent(upload.consent)
         measured = await anyio.to_thread.run_sync(
             partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=self._face_model),
             limiter=self._limiter,
@@ -164,6 +183,7 @@ class MeasurementService:
 
     async def record_crops(self, customer_id: str, upload: CropsUpload) -> MeasurementOut:
         """Check and measure the crops of one photo in a worker thread, then keep only the numbers."""
+        self._check_consent(upload.consent)
         measured = await anyio.to_thread.run_sync(
             partial(measure_crops, upload.crops, upload.parts, card=upload.card), limiter=self._limiter
         )
@@ -188,6 +208,7 @@ class MeasurementService:
             quality=result.quality,
         )
         await self._repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
+        MEASUREMENTS.labels(source=input_mode, outcome="answered").inc()
         return measurement
 
     async def find(self, customer_id: str, measurement_id: str) -> MeasurementOut | None:
@@ -204,9 +225,12 @@ class MeasurementService:
             raise NotFound(f"No measurement {measurement_id!r}.")
         return measurement
 
-    async def list_page(self, customer_id: str, *, limit: int, before: str | None) -> MeasurementPage:
-        records, cursor = await self._repository.list_page(customer_id, limit=limit, before=before)
-        return MeasurementPage(items=[MeasurementOut.model_validate(r) for r in records], next_cursor=cursor)
+    async def list_page(self, customer_id: str, *, limit: int, cursor: str | None) -> MeasurementPage:
+        """A page, newest first, after ``cursor`` (the last id of the page before, as ``next_cursor`` gave it)."""
+        if cursor is not None and not is_valid_id(cursor, MEASUREMENT_ID_PREFIX):
+            raise InvalidRequest("The cursor is not one this API returned.")
+        records, next_cursor = await self._repository.list_page(customer_id, limit=limit, before=cursor)
+        return MeasurementPage(items=[MeasurementOut.model_validate(r) for r in records], next_cursor=next_cursor)
 
     async def all_of(self, customer_id: str) -> list[MeasurementOut]:
         """Every measurement the customer still has, oldest first (expired ones are gone)."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.orders.schemas import (
     OrderIn,
@@ -17,17 +18,40 @@ from api.orders.schemas import (
     ReorderAdvice,
     ReorderIn,
 )
-from api.orders.service import OrderService
+from api.orders.service import IDEMPOTENCY_KEY_PATTERN, OrderService
 from api.orders.states import OrderStatus
 from api.web.auth import allow
+from api.web.openapi import bearer
+from api.web.problem_docs import problems
 from api.web.tokens import Principal, Role
 
 MAX_PAGE = 100
-IDEMPOTENCY_DOC = "Required. The same key and body return the same order; the same key with another body is a 409."
+IDEMPOTENCY_DOC = (
+    "A unique value (a UUID) per order the customer means to place, sent again unchanged when the request is "
+    "retried: the same key and body return the same order (with `Idempotent-Replayed: true`); the same key with "
+    "another body is a 409 `idempotency_key_reused`. Without it: 400 `idempotency_key_required`."
+)
+# Documented as required; a missing key reaches the service, whose 400 names the header (idempotency_key_required).
 IdempotencyKey = Annotated[
-    str | None, HeaderParameter(name="Idempotency-Key", required=False, description=IDEMPOTENCY_DOC)
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=True,
+        description=IDEMPOTENCY_DOC,
+        schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN, "max_length": 255},
+    ),
 ]
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Items on a page")]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(max_length=100, description="`next_cursor` of the previous page; absent for the first page"),
+]
+OrderId = Annotated[str, PathParameter(description="Order id (`ord_…`)")]
+REPLAYED = ResponseHeader(
+    name="Idempotent-Replayed",
+    documentation_only=True,
+    description="`true` when the order was made earlier with this Idempotency-Key and body, and is answered again",
+)
 
 
 def _created(order: OrderOut, replayed: bool) -> Response[OrderOut]:
@@ -38,8 +62,17 @@ class OrderController(Controller):
     path = "/v1/orders"
     tags = ["orders"]  # noqa: RUF012 - Litestar reads these class attributes
     guards = [allow(Role.CUSTOMER)]  # noqa: RUF012
+    security = bearer(Role.CUSTOMER)
 
-    @post("/", summary="Order a bottle of one of the caller's formulations, delivered home", status_code=201)
+    @post(
+        "/",
+        summary="Order a bottle of one of the caller's formulations, delivered home",
+        status_code=201,
+        response_headers=[REPLAYED],
+        responses=problems(
+            "idempotency_key_required", "not_found", "idempotency_key_reused", "data_key_unknown", "too_many_requests"
+        ),
+    )
     async def create(
         self,
         data: JSONBody[OrderIn],
@@ -49,32 +82,54 @@ class OrderController(Controller):
     ) -> Response[OrderOut]:
         return _created(*await orders.create(principal.subject, data, idempotency_key))
 
-    @get("/", summary="The caller's orders, newest first")
+    @get("/", summary="The caller's orders, newest first", responses=problems("invalid_request"))
     async def list_orders(
         self,
         principal: NamedDependency[Principal],
         orders: NamedDependency[OrderService],
         limit: Limit = 20,
-        before: Annotated[str | None, QueryParameter(max_length=64, description="Cursor from the last page")] = None,
+        cursor: Cursor = None,
     ) -> OrderPage:
-        return await orders.list_own(principal.subject, limit=limit, before=before)
+        return await orders.list_own(principal.subject, limit=limit, cursor=cursor)
 
-    @get("/{order_id:str}", summary="One of the caller's orders, with its history")
+    @get(
+        "/{order_id:str}",
+        summary="One of the caller's orders, with its history",
+        responses=problems("not_found", "data_key_unknown"),
+    )
     async def read(
-        self, order_id: FromPath[str], principal: NamedDependency[Principal], orders: NamedDependency[OrderService]
+        self, order_id: OrderId, principal: NamedDependency[Principal], orders: NamedDependency[OrderService]
     ) -> OrderOut:
         return await orders.get_own(principal.subject, order_id)
 
-    @post("/{order_id:str}/cancel", summary="Cancel an order before production starts (409 after)", status_code=200)
+    @post(
+        "/{order_id:str}/cancel",
+        summary="Cancel an order before production starts (409 after)",
+        status_code=200,
+        responses=problems("not_found", "invalid_transition", "data_key_unknown"),
+    )
     async def cancel(
-        self, order_id: FromPath[str], principal: NamedDependency[Principal], orders: NamedDependency[OrderService]
+        self, order_id: OrderId, principal: NamedDependency[Principal], orders: NamedDependency[OrderService]
     ) -> OrderOut:
         return await orders.cancel_own(principal.subject, order_id)
 
-    @post("/{order_id:str}/reorder", summary="Order the same formulation again", status_code=201)
+    @post(
+        "/{order_id:str}/reorder",
+        summary="Order the same formulation again",
+        status_code=201,
+        response_headers=[REPLAYED],
+        responses=problems(
+            "idempotency_key_required",
+            "invalid_request",
+            "not_found",
+            "idempotency_key_reused",
+            "data_key_unknown",
+            "too_many_requests",
+        ),
+    )
     async def reorder(
         self,
-        order_id: FromPath[str],
+        order_id: OrderId,
         data: JSONBody[ReorderIn],
         principal: NamedDependency[Principal],
         orders: NamedDependency[OrderService],
@@ -87,47 +142,64 @@ class LabOrderController(Controller):
     path = "/v1/lab/orders"
     tags = ["lab"]  # noqa: RUF012
     guards = [allow(Role.LAB)]  # noqa: RUF012
+    security = bearer(Role.LAB)
 
-    @get("/", summary="The production queue: orders in a status, oldest first (no names or addresses)")
+    @get(
+        "/",
+        summary="The production queue: orders in a status, oldest first (no names or addresses)",
+        responses=problems("invalid_request"),
+    )
     async def queue(
         self,
         orders: NamedDependency[OrderService],
-        status: Annotated[OrderStatus, QueryParameter()] = OrderStatus.RECEIVED,
+        status: Annotated[
+            OrderStatus, QueryParameter(description="Orders in this status; `received` when absent")
+        ] = OrderStatus.RECEIVED,
         limit: Limit = 20,
-        cursor: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        cursor: Cursor = None,
     ) -> OrderPage:
         return await orders.lab_queue(status, limit=limit, cursor=cursor)
 
-    @get("/{order_id:str}", summary="One order as the lab sees it")
-    async def read(self, order_id: FromPath[str], orders: NamedDependency[OrderService]) -> OrderOut:
+    @get("/{order_id:str}", summary="One order as the lab sees it", responses=problems("not_found"))
+    async def read(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> OrderOut:
         return await orders.get_for_lab(order_id)
 
-    @post("/{order_id:str}/start", summary="Production starts (received → in_production)", status_code=200)
-    async def start(self, order_id: FromPath[str], orders: NamedDependency[OrderService]) -> OrderOut:
+    @post(
+        "/{order_id:str}/start",
+        summary="Production starts (received → in_production)",
+        status_code=200,
+        responses=problems("not_found", "invalid_transition"),
+    )
+    async def start(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> OrderOut:
         return await orders.lab_action(order_id, "start")
 
     @post(
         "/{order_id:str}/qc",
         summary="Quality check with the measured batch colour: pass within tolerance, else the correction",
         status_code=200,
+        responses=problems("not_found", "invalid_transition", "invalid_colour"),
     )
     async def qc(
-        self, order_id: FromPath[str], data: JSONBody[QualityCheckIn], orders: NamedDependency[OrderService]
+        self, order_id: OrderId, data: JSONBody[QualityCheckIn], orders: NamedDependency[OrderService]
     ) -> QualityCheckResult:
         return await orders.quality_check(order_id, data)
 
     @post(
-        "/{order_id:str}/rework", summary="Remake a batch that failed QC (qc_failed → in_production)", status_code=200
+        "/{order_id:str}/rework",
+        summary="Remake a batch that failed QC (qc_failed → in_production)",
+        status_code=200,
+        responses=problems("not_found", "invalid_transition"),
     )
-    async def rework(self, order_id: FromPath[str], orders: NamedDependency[OrderService]) -> OrderOut:
+    async def rework(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> OrderOut:
         return await orders.lab_action(order_id, "rework")
 
     @post(
         "/{order_id:str}/ready",
         summary="Ready to ship (qc_passed → ready_to_ship); notifies fulfilment",
         status_code=200,
+        responses=problems("not_found", "invalid_transition"),
     )
-    async def ready(self, order_id: FromPath[str], orders: NamedDependency[OrderService]) -> OrderOut:
+    async def ready(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> OrderOut:
         return await orders.lab_action(order_id, "ready")
 
 
@@ -135,12 +207,19 @@ class ReorderAdviceController(Controller):
     path = "/v1/me"
     tags = ["orders"]  # noqa: RUF012
     guards = [allow(Role.CUSTOMER)]  # noqa: RUF012
+    security = bearer(Role.CUSTOMER)
 
-    @get("/reorder-advice", summary="Does a new measurement still match the last order, or suggest a new formulation?")
+    @get(
+        "/reorder-advice",
+        summary="Does a new measurement still match the last order, or suggest a new formulation?",
+        responses=problems("not_found"),
+    )
     async def reorder_advice(
         self,
         principal: NamedDependency[Principal],
         orders: NamedDependency[OrderService],
-        measurement_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
+        measurement_id: Annotated[
+            str, QueryParameter(min_length=1, max_length=64, description="The new measurement (`msr_…`)")
+        ],
     ) -> ReorderAdvice:
         return await orders.reorder_advice(principal.subject, measurement_id)

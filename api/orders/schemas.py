@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
 
-from api.formulations.schemas import BatchMeasurementIn, CorrectionOut
+from api.formulations.schemas import CORRECTION_EXAMPLE, BatchMeasurementIn, CorrectionOut
 from api.orders.states import OrderStatus
 
 BOTTLE_SIZES_G = (15, 30, 50)
@@ -16,6 +17,34 @@ MAX_QUANTITY = 10
 # Unicode categories refused in any address field: controls, format characters (bidirectional overrides,
 # zero-width), line and paragraph separators, surrogates, private use and unassigned code points.
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+ADDRESS_EXAMPLE: JsonDict = {
+    "name": "Kim Minji",
+    "line1": "12 Teheran-ro 8-gil",
+    "line2": "Apt 1203",
+    "city": "Seoul",
+    "region": "Gangnam-gu",
+    "postal_code": "06236",
+    "country": "KR",
+    "phone": "+82 10 1234 5678",
+}
+ORDER_EXAMPLE: JsonDict = {
+    "id": "ord_0190c5a8f1a2b3c4d5e6f7a8b902",
+    "status": "received",
+    "created_at": "2025-06-01T09:35:00Z",
+    "updated_at": "2025-06-01T09:35:00Z",
+    "formulation_id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
+    "measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718",
+    "library_version": "demo-2026.3",
+    "size_g": 30,
+    "quantity": 1,
+    "shipping": ADDRESS_EXAMPLE,
+    "shipment": None,
+    "qc": None,
+    "erased": False,
+    "shipping_unavailable": None,
+    "history": [{"at": "2025-06-01T09:35:00Z", "actor": "customer", "from_status": None, "to_status": "received"}],
+}
 
 
 def printable_text(value: str) -> str:
@@ -44,7 +73,7 @@ AddressLine = Annotated[str, StringConstraints(min_length=1, max_length=200), Af
 class ShippingAddress(BaseModel):
     """Name and postal address for home delivery. Sealed at rest; never logged."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [ADDRESS_EXAMPLE]})
 
     name: Name
     line1: AddressLine
@@ -57,22 +86,36 @@ class ShippingAddress(BaseModel):
 
 
 class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """An order for bottles of one of the caller's formulations, delivered home."""
 
-    formulation_id: str = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "formulation_id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
+                    "size_g": 30,
+                    "quantity": 1,
+                    "shipping": ADDRESS_EXAMPLE,
+                }
+            ]
+        },
+    )
+
+    formulation_id: str = Field(min_length=1, max_length=64, description="The formulation to make (`fml_…`)")
     size_g: Literal[15, 30, 50] = Field(description="Bottle size in grams")
-    quantity: Quantity
+    quantity: Quantity = Field(description="Bottles, 1-10 (a JSON integer)")
     shipping: ShippingAddress
 
 
 class ReorderIn(BaseModel):
     """Order the same formulation again; size, quantity and address default to the earlier order's."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"quantity": 2}, {}]})
 
-    size_g: Literal[15, 30, 50] | None = None
-    quantity: Quantity | None = None
-    shipping: ShippingAddress | None = None
+    size_g: Literal[15, 30, 50] | None = Field(default=None, description="Bottle size in grams; default the earlier")
+    quantity: Quantity | None = Field(default=None, description="Bottles, 1-10; default the earlier order's")
+    shipping: ShippingAddress | None = Field(default=None, description="Default the earlier order's address")
 
 
 class HistoryEntry(BaseModel):
@@ -86,12 +129,22 @@ class HistoryEntry(BaseModel):
 
 
 class ShipmentOut(BaseModel):
+    """How the order travels, as the fulfilment partner reported when it shipped."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"carrier": "CJ Logistics", "tracking_number": "CJ-5521-0098"}]}
+    )
+
     carrier: str
     tracking_number: str
 
 
 class OrderOut(BaseModel):
-    id: str
+    """An order with its status and history. The customer sees the shipping address; the lab never does."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
+    id: str = Field(description="Order id (`ord_…`)")
     status: OrderStatus
     created_at: datetime
     updated_at: datetime
@@ -103,7 +156,7 @@ class OrderOut(BaseModel):
     shipping: ShippingAddress | None = Field(description="Null for the lab, and after the customer's erasure")
     shipment: ShipmentOut | None = None
     qc: dict[str, Any] | None = Field(default=None, description="The last quality check of the batch")
-    erased: bool = False
+    erased: bool = Field(default=False, description="True once the customer erased their data")
     shipping_unavailable: str | None = Field(
         default=None,
         description=(
@@ -115,8 +168,12 @@ class OrderOut(BaseModel):
 
 
 class OrderPage(BaseModel):
+    """A page of orders: the customer's newest first, the lab's queue oldest first."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [ORDER_EXAMPLE], "next_cursor": None}]})
+
     items: list[OrderOut]
-    next_cursor: str | None = Field(description="Pass back as `cursor` for the next page")
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last")
 
 
 class QualityCheckIn(BatchMeasurementIn):
@@ -124,16 +181,45 @@ class QualityCheckIn(BatchMeasurementIn):
 
 
 class QualityCheckResult(BaseModel):
+    """The order after its quality check (qc_passed or qc_failed) and the batch's correction."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"order": {**ORDER_EXAMPLE, "status": "qc_passed", "shipping": None}, "correction": CORRECTION_EXAMPLE}
+            ]
+        }
+    )
+
     order: OrderOut
     correction: CorrectionOut
 
 
 class ReorderAdvice(BaseModel):
+    """Whether a new measurement still matches the formulation last ordered, or a new formulation is better."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "measurement_id": "msr_0190c5a8e2b2b0c1d2e3f4a5b607",
+                    "order_id": "ord_0190c5a8f1a2b3c4d5e6f7a8b902",
+                    "formulation_id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
+                    "delta_E00": 0.84,
+                    "threshold_dE00": 2.0,
+                    "measurement_uncertainty_dE00": 1.9,
+                    "suggestion": "reorder",
+                    "detail": "The new measurement is 0.84 ΔE00 from the ordered formulation's target (threshold 2.0).",
+                }
+            ]
+        }
+    )
+
     measurement_id: str
-    order_id: str
+    order_id: str = Field(description="The latest order, compared with")
     formulation_id: str
     delta_E00: float = Field(description="CIEDE2000 between the new measurement and the ordered formulation's target")
-    threshold_dE00: float
-    measurement_uncertainty_dE00: float | None
+    threshold_dE00: float = Field(description="Beyond this difference a new formulation is suggested")
+    measurement_uncertainty_dE00: float | None = Field(description="The new measurement's 95 % radius, if known")
     suggestion: Literal["reorder", "new_formulation"]
-    detail: str
+    detail: str = Field(description="The advice in words")

@@ -245,14 +245,17 @@ class OrderService:
         """The lab's view: everything needed to make the bottle, no name or address."""
         return self._order_out(await self.stored(order_id), with_address=False)
 
-    async def list_own(self, customer_id: str, *, limit: int, before: str | None) -> OrderPage:
-        ids, cursor = await self._repository.customer_order_ids(customer_id, limit=limit, before=before)
+    async def list_own(self, customer_id: str, *, limit: int, cursor: str | None) -> OrderPage:
+        """A page, newest first, after ``cursor`` (the last id of the page before, as ``next_cursor`` gave it)."""
+        if cursor is not None and not is_valid_order_id(cursor):
+            raise InvalidRequest("The cursor is not one this API returned.")
+        ids, next_cursor = await self._repository.customer_order_ids(customer_id, limit=limit, before=cursor)
         items = []
         for order_id in ids:
             stored = await self._repository.get(order_id)
             if stored is not None:
                 items.append(self._order_out(stored, with_address=True, in_list=True))
-        return OrderPage(items=items, next_cursor=cursor)
+        return OrderPage(items=items, next_cursor=next_cursor)
 
     async def all_own(self, customer_id: str) -> list[OrderOut]:
         """Every order of the customer, oldest first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.formulations.schemas import CorrectionOut, FormulationOut
 from api.measurements.schemas import MeasurementOut
@@ -12,7 +12,23 @@ from api.orders.schemas import OrderOut
 
 
 class DataExport(BaseModel):
-    """Everything kept about the caller."""
+    """Everything kept about the caller: measurements, formulations, the lab's corrections of their batches, and
+    orders with their addresses."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer_id": "cus_demo",
+                    "exported_at": "2025-06-04T08:00:00Z",
+                    "measurements": [],
+                    "formulations": [],
+                    "corrections": [],
+                    "orders": [],
+                }
+            ]
+        }
+    )
 
     customer_id: str
     exported_at: datetime
@@ -23,7 +39,23 @@ class DataExport(BaseModel):
 
 
 class ErasureOut(BaseModel):
+    """What erasure did: measurements and formulations deleted, orders not yet in production cancelled, and
+    orders kept (for accounting) without name and address."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "measurements_deleted": 3,
+                    "formulations_deleted": 2,
+                    "orders_cancelled": 1,
+                    "orders_kept_without_personal_data": 2,
+                }
+            ]
+        }
+    )
+
     measurements_deleted: int
     formulations_deleted: int
-    orders_cancelled: int
-    orders_kept_without_personal_data: int
+    orders_cancelled: int = Field(description="Orders not yet in production, cancelled")
+    orders_kept_without_personal_data: int = Field(description="Orders kept without name and address")

@@ -12,6 +12,7 @@ from api.settings import Settings
 from api.storage.client import RedisClient, connect, ping
 from api.storage.customers import CustomerRepository
 from api.storage.formulations import FormulationRepository
+from api.storage.limits import RateLimits, RevokedTokens
 from api.storage.measurements import MeasurementRepository
 from api.storage.orders import OrderRepository
 from api.storage.outbox import Outboxes
@@ -30,6 +31,8 @@ class Storage:
     outboxes: Outboxes
     customers: CustomerRepository
     service_keys: ServiceKeyRegistry
+    rate_limits: RateLimits
+    revoked_tokens: RevokedTokens
     _client: RedisClient
 
     @classmethod
@@ -42,6 +45,8 @@ class Storage:
             outboxes=Outboxes(client),
             customers=CustomerRepository(client),
             service_keys=ServiceKeyRegistry(client),
+            rate_limits=RateLimits(client),
+            revoked_tokens=RevokedTokens(client),
             _client=client,
         )
 

@@ -25,6 +25,8 @@ Keys (``tm:{pNN}`` is a partition's tag, ``c:<customer>`` a customer inside it):
   ``...:outbox:events`` (hash id → JSON), ``...:outbox:due`` (schedule), ``...:outbox:dead`` (dead letters)
 - ``tm:{pNN}:whin:<sha256 of webhook-id>``: inbound webhook ids already applied
 - ``tm:serving:data-key-ids``: JSON of the data key ids (never keys) the service last started with
+- ``tm:{pNN}:c:<customer>:rl:<bucket>``: requests in the current rate-limit window (expires with it)
+- ``tm:revoked:<sha256 of jti>``: a revoked token, kept until it would have expired
 """
 
 from __future__ import annotations
@@ -130,3 +132,11 @@ def outbox_due_key(partition: int) -> str:
 
 def outbox_dead_key(partition: int) -> str:
     return f"{outbox_key(partition)}:dead"
+
+
+def rate_limit_key(customer_id: str, bucket: str) -> str:
+    return f"{customer_tag(customer_id)}:rl:{bucket}"
+
+
+def revoked_token_key(token_id: str) -> str:
+    return f"{KEY_PREFIX}:revoked:{digest(token_id)}"

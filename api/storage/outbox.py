@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from redis.exceptions import ResponseError
@@ -88,6 +89,21 @@ end
 return count
 """
 
+# One dead letter, found by its id, back into the schedule; 0 when it is not (or no longer) in this list.
+REPLAY_ONE = """
+for index, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local event = cjson.decode(raw)
+  if event['id'] == ARGV[2] then
+    redis.call('LREM', KEYS[1], 1, raw)
+    event['attempts'] = 0
+    redis.call('HSET', KEYS[2], event['id'], cjson.encode(event))
+    redis.call('ZADD', KEYS[3], ARGV[1], event['id'])
+    return 1
+  end
+end
+return 0
+"""
+
 
 @dataclass(frozen=True)
 class OutboxEvent:
@@ -96,7 +112,8 @@ class OutboxEvent:
     order_id: str
     created_at: str
     attempts: int = 0
-    last_error: str | None = None
+    last_error: str | None = None  # the receiver's HTTP status ("HTTP 503"), "timeout", or the connection error
+    last_error_at: str | None = None  # when that attempt failed (ISO 8601, UTC)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, separators=(",", ":"))
@@ -123,6 +140,7 @@ class Outbox:
         self._delivered = redis.register_script(DELIVERED)
         self._failed = redis.register_script(FAILED)
         self._replay = redis.register_script(REPLAY)
+        self._replay_one = redis.register_script(REPLAY_ONE)
 
     async def ensure_group(self) -> None:
         try:
@@ -161,7 +179,10 @@ class Outbox:
 
     async def failed(self, event: OutboxEvent, error: str, next_attempt_ms: int | None) -> str:
         """Count the failed attempt: retry at ``next_attempt_ms``, or (None) move it to the dead-letter list."""
-        updated = OutboxEvent(event.id, event.type, event.order_id, event.created_at, event.attempts + 1, error[:500])
+        updated = OutboxEvent(
+            event.id, event.type, event.order_id, event.created_at, event.attempts + 1, error[:500],
+            datetime.now(UTC).isoformat(),
+        )  # fmt: skip
         keys = [self.keys["due"], self.keys["events"], self.keys["dead"]]
         args = [event.id, updated.to_json(), "" if next_attempt_ms is None else next_attempt_ms]
         return text(await self._failed(keys=keys, args=args))
@@ -172,6 +193,11 @@ class Outbox:
     async def replay_dead_letters(self, now_ms: int) -> int:
         keys = [self.keys["dead"], self.keys["events"], self.keys["due"]]
         return int(await self._replay(keys=keys, args=[now_ms]))
+
+    async def replay_dead_letter(self, event_id: str, now_ms: int) -> bool:
+        """Schedule one dead letter again; False when it is not in this partition's list."""
+        keys = [self.keys["dead"], self.keys["events"], self.keys["due"]]
+        return bool(await self._replay_one(keys=keys, args=[now_ms, event_id]))
 
     async def pending(self) -> int:
         """Events not yet delivered: in the stream or scheduled."""
@@ -195,6 +221,13 @@ class Outboxes:
 
     async def replay_dead_letters(self, now_ms: int) -> int:
         return sum([await outbox.replay_dead_letters(now_ms) for outbox in self.partitions])
+
+    async def replay_dead_letter(self, event_id: str, now_ms: int) -> bool:
+        """Schedule the dead letter ``event_id`` again, wherever it is; False when there is none."""
+        for outbox in self.partitions:
+            if await outbox.replay_dead_letter(event_id, now_ms):
+                return True
+        return False
 
     async def backlog(self) -> tuple[int, int]:
         """Events not yet delivered, and events in the dead-letter lists, over every partition."""

@@ -15,7 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
 from litestar.types import Guard
 
-from api.errors import Forbidden, Unauthenticated
+from api.errors import Forbidden, RevokedToken, Unauthenticated
 from api.web.tokens import Principal, Role, verify_token
 
 PUBLIC_KEY = "public"
@@ -38,6 +38,9 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("The Authorization header must use the Bearer scheme.")
         principal = verify_token(token.strip(), secret=self._secret, issuer=self._issuer)
+        services = getattr(connection.app.state, "services", None)
+        if services is not None and await services.storage.revoked_tokens.is_revoked(principal.token_id):
+            raise RevokedToken("This bearer token has been revoked.", hint="Sign in again to get a new token.")
         return AuthenticationResult(user=principal, auth=token)
 
 

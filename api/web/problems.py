@@ -10,9 +10,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
-from api.errors import ApiError, WebhookSignatureInvalid
+from api.errors import ApiError, TooManyRequests, WebhookSignatureInvalid
 from api.sealing import UnknownDataKey
 from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
+from api.web.metrics import MEASUREMENTS, STORAGE_ERRORS
 from catalog.recipe import RecipeError
 from color.errors import ColorError, PhotoError
 
@@ -63,6 +64,8 @@ def problem_response(
 def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[str, Any]]:
     bearer = exc.status_code == 401 and not isinstance(exc, WebhookSignatureInvalid)
     headers = {"WWW-Authenticate": 'Bearer realm="tonematch"'} if bearer else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem_response(
         request,
         status=exc.status_code,
@@ -78,6 +81,9 @@ def _api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[dict[
 def _colour_error(request: Request[Any, Any, Any], exc: ColorError) -> Response[dict[str, Any]]:
     """422: the input was understood but gives no trustworthy colour. A photo problem asks for a retake."""
     is_photo = isinstance(exc, PhotoError)
+    if is_photo:
+        MEASUREMENTS.labels(source="photo", outcome=exc.code).inc()
+        logger.info("photo refused: %s", exc.code)
     return problem_response(
         request,
         status=422,
@@ -167,6 +173,7 @@ def _storage_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Res
     """Redis unreachable, loading or failing over: nothing was half-written (every write is one script or
     transaction), so the client may retry; an order retried with its Idempotency-Key is not duplicated."""
     logger.warning("storage unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    STORAGE_ERRORS.labels(error=type(exc).__name__).inc()
     return problem_response(
         request,
         status=503,

@@ -33,6 +33,7 @@ class Principal:
     role: Role
     subject: str
     token_id: str
+    expires_at: int = 0  # Unix time
 
 
 def mint_token(*, secret: str, issuer: str, role: Role, subject: str | None, ttl_seconds: int) -> str:
@@ -92,4 +93,4 @@ def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
     subject = claims["sub"]
     if not isinstance(subject, str) or not SUBJECT_PATTERN.fullmatch(subject):
         raise InvalidToken("The bearer token has a malformed subject.")
-    return Principal(role=role, subject=subject, token_id=str(claims["jti"]))
+    return Principal(role=role, subject=subject, token_id=str(claims["jti"]), expires_at=int(claims["exp"]))

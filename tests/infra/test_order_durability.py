@@ -28,7 +28,7 @@ KILL_AFTER = (15, 45)  # SIGKILL Redis after this many acknowledged orders, twic
 def test_every_acknowledged_order_survives_sigkill_and_none_is_duplicated(tmp_path: Path) -> None:
     server = RedisServer(data_dir=tmp_path / "redis").start()
     settings = Settings(environment="test", redis_url=server.url, secret_key=TEST_SECRET, data_dir=tmp_path / "var",
-                        redis_timeout_seconds=0.5)  # fmt: skip
+                        redis_timeout_seconds=0.5, rate_limit_orders_per_hour=10_000)  # fmt: skip
     token = mint_token(secret=TEST_SECRET, issuer=settings.token_issuer, role=Role.CUSTOMER, subject="alice",
                        ttl_seconds=600)  # fmt: skip
     headers = {"Authorization": f"Bearer {token}"}
@@ -85,7 +85,7 @@ def test_every_acknowledged_order_survives_sigkill_and_none_is_duplicated(tmp_pa
             stored, cursor = [], None
             while True:
                 page = await client.get(
-                    "/v1/orders/?limit=100" + (f"&before={cursor}" if cursor else ""), headers=headers
+                    "/v1/orders/?limit=100" + (f"&cursor={cursor}" if cursor else ""), headers=headers
                 )
                 stored += [order["id"] for order in page.json()["items"]]
                 if (cursor := page.json()["next_cursor"]) is None:

@@ -77,7 +77,7 @@ def _token(data_dir: Path, role: str = "customer") -> str:
 def test_serve_with_embedded_redis_keeps_data_across_restarts(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     port = free_tcp_port()
-    reading = {"source": "instrument", "instrument": "e2e", "consent": "v1", "lab": {"L": 55, "a": 11, "b": 17}}
+    reading = {"source": "instrument", "instrument": "e2e", "consent": "2026-01", "lab": {"L": 55, "a": 11, "b": 17}}
     with serving(data_dir, port) as base:
         headers = {"Authorization": f"Bearer {_token(data_dir)}"}
         created = httpx.post(f"{base}/v1/measurements/", json=reading, headers=headers)
@@ -100,7 +100,7 @@ def test_serve_runs_a_webhook_worker_that_notifies_fulfilment(tmp_path: Path) ->
     secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
     receiver = Receiver(secret, fail_share=0.0, stall_share=0.0, stall_seconds=0)
     data_dir, port = tmp_path / "var", free_tcp_port()
-    reading = {"source": "instrument", "instrument": "e2e", "consent": "v1", "lab": {"L": 55, "a": 11, "b": 17}}
+    reading = {"source": "instrument", "instrument": "e2e", "consent": "2026-01", "lab": {"L": 55, "a": 11, "b": 17}}
     try:
         with serving(data_dir, port, TONEMATCH_FULFILMENT_WEBHOOK_URL=receiver.url,
                      TONEMATCH_FULFILMENT_WEBHOOK_SECRET=secret) as base:  # fmt: skip
@@ -131,7 +131,7 @@ def test_serve_runs_a_webhook_worker_that_notifies_fulfilment(tmp_path: Path) ->
 
 def test_serve_with_several_api_processes_shares_one_redis(tmp_path: Path) -> None:
     data_dir, port = tmp_path / "var", free_tcp_port()
-    reading = {"source": "instrument", "instrument": "e2e", "consent": "v1", "lab": {"L": 55, "a": 11, "b": 17}}
+    reading = {"source": "instrument", "instrument": "e2e", "consent": "2026-01", "lab": {"L": 55, "a": 11, "b": 17}}
     with serving(data_dir, port, "--processes", "2", "--no-worker") as base:
         headers = {"Authorization": f"Bearer {_token(data_dir)}"}
         ids = [httpx.post(f"{base}/v1/measurements/", json=reading, headers=headers).json()["id"] for _ in range(6)]

@@ -212,12 +212,12 @@ def test_photo_and_crops_together_are_refused(
 ) -> None:
     headers = auth(Role.CUSTOMER, "cus_1")
     files = [("photo", ("face.jpg", photo.jpeg, "image/jpeg")), *_files(captured.parts)]
-    response = client.post(URL, files=files, data={"consent": "v1", "crops": captured.crops_json}, headers=headers)
+    response = client.post(URL, files=files, data={"consent": "2026-01", "crops": captured.crops_json}, headers=headers)
     body = assert_problem(response, 400, "invalid_request")
     assert "not both" in body["detail"]
     # A crop part alone beside a photo is refused the same way.
     files = [("photo", ("face.jpg", photo.jpeg, "image/jpeg")), *_files({"card_crop": captured.parts["card_crop"]})]
-    assert_problem(client.post(URL, files=files, data={"consent": "v1"}, headers=headers), 400, "invalid_request")
+    assert_problem(client.post(URL, files=files, data={"consent": "2026-01"}, headers=headers), 400, "invalid_request")
     assert client.get(URL, headers=headers).json()["items"] == []
 
 
@@ -225,7 +225,7 @@ def test_a_crop_part_twice_or_empty_is_refused(
     client: TestClient[Litestar], auth: Callable[..., dict[str, str]], captured: CapturedCrops
 ) -> None:
     headers = auth(Role.CUSTOMER, "cus_1")
-    data = {"consent": "v1", "crops": captured.crops_json}
+    data = {"consent": "2026-01", "crops": captured.crops_json}
     twice = [*_files(captured.parts), *_files({"card_crop": captured.parts["card_crop"]})]
     body = assert_problem(client.post(URL, files=twice, data=data, headers=headers), 400, "invalid_request")
     assert "must appear once" in body["detail"]

@@ -150,8 +150,8 @@ def test_history_is_newest_first_and_paginated(
     ]
     first = client.get(f"{URL}?limit=2", headers=headers).json()
     assert [m["id"] for m in first["items"]] == ids[::-1][:2]
-    second = client.get(f"{URL}?limit=2&before={first['next_cursor']}", headers=headers).json()
+    second = client.get(f"{URL}?limit=2&cursor={first['next_cursor']}", headers=headers).json()
     assert [m["id"] for m in second["items"]] == ids[::-1][2:4]
-    third = client.get(f"{URL}?limit=2&before={second['next_cursor']}", headers=headers).json()
+    third = client.get(f"{URL}?limit=2&cursor={second['next_cursor']}", headers=headers).json()
     assert [m["id"] for m in third["items"]] == ids[::-1][4:]
     assert third["next_cursor"] is None

@@ -102,7 +102,10 @@ def test_photo_without_card_asks_for_a_retake(
     _, jpeg = cv2.imencode(".jpg", image)
     files = {"photo": ("face.jpg", jpeg.tobytes(), "image/jpeg")}
     response = client.post(
-        URL, files=files, data={"consent": "v1", "regions": json.dumps(photo.regions)}, headers=auth(Role.CUSTOMER, "c")
+        URL,
+        files=files,
+        data={"consent": "2026-01", "regions": json.dumps(photo.regions)},
+        headers=auth(Role.CUSTOMER, "c"),
     )
     body = assert_problem(response, 422, "card_not_found")
     assert body["hint"]
@@ -146,7 +149,7 @@ def test_bad_photo_bytes(
     client: TestClient[Litestar], auth: Callable[..., dict[str, str]], content: bytes, status: int, code: str
 ) -> None:
     files = {"photo": ("face.jpg", content, "image/jpeg")}
-    response = client.post(URL, files=files, data={"consent": "v1"}, headers=auth(Role.CUSTOMER, "cus_1"))
+    response = client.post(URL, files=files, data={"consent": "2026-01"}, headers=auth(Role.CUSTOMER, "cus_1"))
     assert_problem(response, status, code)
 
 
@@ -161,7 +164,7 @@ def test_oversized_upload_is_413(
     settings,  # type: ignore[no-untyped-def]
 ) -> None:
     files = {"photo": ("big.jpg", b"\xff\xd8\xff" + b"\0" * (settings.max_upload_bytes + 10), "image/jpeg")}
-    response = client.post(URL, files=files, data={"consent": "v1"}, headers=auth(Role.CUSTOMER, "cus_1"))
+    response = client.post(URL, files=files, data={"consent": "2026-01"}, headers=auth(Role.CUSTOMER, "cus_1"))
     assert_problem(response, 413, "body_too_large")
 
 

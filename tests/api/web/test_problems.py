@@ -80,7 +80,8 @@ def test_schema_violations_list_each_error(client: TestClient[Litestar], auth: C
 def test_non_finite_numbers_are_refused(
     client: TestClient[Litestar], auth: Callable[..., dict[str, str]], value: str
 ) -> None:
-    raw = ('{"source":"instrument","instrument":"x","consent":"v1","lab":{"L":' + value + ',"a":1,"b":2}}').encode()
+    document = '{"source":"instrument","instrument":"x","consent":"2026-01","lab":{"L":' + value + ',"a":1,"b":2}}'
+    raw = document.encode()
     response = client.post(
         "/v1/measurements/",
         content=raw,
