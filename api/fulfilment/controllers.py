@@ -18,8 +18,9 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import HeaderParameter
+from litestar.params import FromPath, HeaderParameter
 
+from api.errors import NotFound
 from api.fulfilment.schemas import (
     DeadLetterOut,
     FulfilmentEventIn,
@@ -138,3 +139,14 @@ class AdminWebhookController(Controller):
     @post("/dead-letters/replay", summary="Schedule every dead-lettered event for delivery again", status_code=200)
     async def replay(self, fulfilment: NamedDependency[FulfilmentService]) -> ReplayOut:
         return ReplayOut(replayed=await fulfilment.replay_dead_letters())
+
+    @post(
+        "/dead-letters/{event_id:str}/replay",
+        summary="Schedule one dead-lettered event for delivery again (its attempts start over)",
+        status_code=200,
+        responses=problems("not_found"),
+    )
+    async def replay_one(self, event_id: FromPath[str], fulfilment: NamedDependency[FulfilmentService]) -> ReplayOut:
+        if not await fulfilment.replay_dead_letter(event_id):
+            raise NotFound(f"No dead-lettered event {event_id!r}.")
+        return ReplayOut(replayed=1)

@@ -188,3 +188,26 @@ def test_without_a_partner_url_events_wait_in_the_outbox(
     backlog = client.get("/v1/admin/webhooks/outbox", headers=auth(Role.ADMIN)).json()
     assert backlog == {"pending": 1, "dead_letters": 0}
     assert client.get("/v1/admin/webhooks/dead-letters", headers=auth(Role.ADMIN)).json() == []
+
+
+def test_one_dead_letter_is_replayed_by_its_id_and_keeps_when_it_failed(
+    client: TestClient[Litestar], auth: Auth, settings: Settings
+) -> None:
+    secret = settings.resolved_webhook_secret(inbound=False)
+    down = Receiver(secret, fail_share=1.0, stall_share=0.0, stall_seconds=0)
+    try:
+        first, second = _ready_orders(client, auth, 2)
+        assert _deliver(settings, down.url, max_attempts=2, seconds=20) == 0
+    finally:
+        down.close()
+    admin = auth(Role.ADMIN)
+    dead = {d["order_id"]: d for d in client.get("/v1/admin/webhooks/dead-letters", headers=admin).json()}
+    assert set(dead) == {first, second}
+    assert dead[first]["last_error"] == "HTTP 500"
+    assert dead[first]["last_error_at"].startswith("20")  # ISO 8601 time of the last failure
+    assert_problem(client.post("/v1/admin/webhooks/dead-letters/evt_nope/replay", headers=admin), 404, "not_found")
+    replayed = client.post(f"/v1/admin/webhooks/dead-letters/{dead[first]['id']}/replay", headers=admin)
+    assert replayed.json() == {"replayed": 1}
+    left = client.get("/v1/admin/webhooks/dead-letters", headers=admin).json()
+    assert [d["order_id"] for d in left] == [second]
+    assert client.get("/v1/admin/webhooks/outbox", headers=admin).json() == {"pending": 1, "dead_letters": 1}
