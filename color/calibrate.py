@@ -95,18 +95,24 @@ def fit_correction_matrix(
 
 
 def leave_one_out_XYZ(
-    terms: NDArray[np.float64], XYZ: NDArray[np.float64], weights: NDArray[np.float64], n_held_out: int
+    terms: NDArray[np.float64],
+    XYZ: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    n_held_out: int,
+    matrix: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """XYZ of each of the first ``n_held_out`` rows predicted by a correction fitted without that row.
 
     Closed form for weighted least squares: the held-out residual of row i is e_i / (1 − h_ii), with h_ii
     the leverage of the row in the weighted design (Cook & Weisberg 1982, Residuals and Influence in
-    Regression, §2.2); a row of zero weight has no leverage and is simply predicted.
+    Regression, §2.2); a row of zero weight has no leverage and is simply predicted. ``matrix`` is the fit of
+    ``fit_correction_matrix`` on the same rows, when the caller has it already.
     """
     row = np.sqrt(weights) * _row_scale(XYZ)
     design = terms * row[:, None]
     gram_inverse = np.linalg.pinv(design.T @ design)
-    matrix = fit_correction_matrix(terms, XYZ, weights)
+    if matrix is None:
+        matrix = fit_correction_matrix(terms, XYZ, weights)
     head = slice(0, n_held_out)
     predicted = terms[head] @ matrix.T
     leverage = np.einsum("ij,jk,ik->i", design[head], gram_inverse, design[head])
@@ -264,10 +270,10 @@ def fit(
     """
     card, prior, usable, linear = prepared.card, prepared.prior, prepared.usable, prepared.linear
     card_weights = _kind_weights(card) * usable * prepared.noise_weights
-    focus = focus_weights_near(card, focus_Lab)
+    n_card, n_virtual = len(card_weights), len(prior.Lab_D65)
+    both_focus = _focus_weights(np.vstack([card.Lab_D65, prior.Lab_D65]), focus_Lab)  # one CIEDE2000 batch
+    focus, virtual_focus = both_focus[:n_card], both_focus[n_card:]
     weights = card_weights * focus
-    n_card, n_virtual = len(weights), len(prior.Lab_D65)
-    virtual_focus = _focus_weights(prior.Lab_D65, focus_Lab)
     virtual_weights = virtual_focus * (VIRTUAL_SKIN_WEIGHT * weights.sum() / max(float(virtual_focus.sum()), 1e-12))
     all_weights = np.concatenate([weights, virtual_weights])
     all_XYZ = np.vstack([card.XYZ_D65, prior.XYZ_D65])
@@ -279,7 +285,9 @@ def fit(
         terms = np.vstack([expansion(linear), expansion(prepared.virtual_RGB)])
         matrix = matrices[method] = fit_correction_matrix(terms, all_XYZ, all_weights)
         held_out = (
-            leave_one_out_XYZ(terms, all_XYZ, all_weights, n_card) if leave_one_out else terms[:n_card] @ matrix.T
+            leave_one_out_XYZ(terms, all_XYZ, all_weights, n_card, matrix)
+            if leave_one_out
+            else terms[:n_card] @ matrix.T
         )
         predicted += [held_out, terms @ matrix.T]  # leave-one-out on the card; in-sample on card and virtual skin
         references += [card.Lab_D65, card.Lab_D65, prior.Lab_D65]

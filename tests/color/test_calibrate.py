@@ -32,6 +32,9 @@ def test_closed_form_leave_one_out_equals_refitting() -> None:
         [fit_correction_matrix(terms, XYZ, np.where(np.arange(30) == i, 0.0, weights)) @ terms[i] for i in range(12)]
     )
     assert fast == pytest.approx(refit, abs=1e-10)
+    # The fit the caller already has is the one the closed form uses.
+    given = leave_one_out_XYZ(terms, XYZ, weights, 12, fit_correction_matrix(terms, XYZ, weights))
+    assert given == pytest.approx(fast, abs=1e-12)
 
 
 def test_daylight_photo_is_accurate(card: ReferenceCard, daylight_photo) -> None:  # type: ignore[no-untyped-def]
