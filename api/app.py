@@ -15,6 +15,7 @@ from api.deps import DEPENDENCIES, Keys, build_services, resolve_keys
 from api.formulations.controllers import FormulationController, LabFormulationController, MatchController
 from api.fulfilment.controllers import OUTBOUND_WEBHOOKS, AdminWebhookController, FulfilmentWebhookController
 from api.measurements.controllers import MeasurementController
+from api.memory import configure_allocator
 from api.orders.controllers import LabOrderController, OrderController, ReorderAdviceController
 from api.privacy.controllers import MeController
 from api.settings import Settings, get_settings
@@ -56,6 +57,7 @@ def _services_lifespan(settings: Settings, keys: Keys) -> Callable[[Litestar], A
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app from ``settings`` (default: the environment)."""
     settings = settings or get_settings()
+    configure_allocator()
     if settings.environment != "test":  # tests keep pytest's log capture
         configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     logging.getLogger("tonematch").setLevel(settings.log_level.upper())

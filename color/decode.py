@@ -2,6 +2,11 @@
 
 The image size is read from the header and checked before anything is decoded, so a decompression bomb
 costs nothing. Nothing is written anywhere: the bytes come in, an array goes out.
+
+Memory is bounded by size, not by the file: a photo over ``MAX_DECODED_PIXELS`` is brought down by a power of
+two as it is decoded (a JPEG by libjpeg's DCT scaling, never holding the full size; a PNG or HEIC decoded once,
+then area-averaged and the full-size buffer dropped), so a small file that claims 49 megapixels costs at most
+one full-size frame for a moment and then what a 16-megapixel photo costs.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"
 
 REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
 EXIF_ORIENTATION = 0x0112
+# Beyond this the measurement gains nothing (a 12 MP photo's card patches are already 100 px and more); larger
+# photos are halved until they fit. Region coordinates stay in the full-size frame (``DecodedPhoto.scale``).
+MAX_DECODED_PIXELS = 16_000_000
 TRANSPOSING_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 
 
@@ -77,16 +85,50 @@ def _upright_size(data: bytes) -> tuple[int, int]:
     return (height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)
 
 
-def _decode_heic(data: bytes) -> NDArray[np.uint8]:
+def photo_pixels(data: bytes) -> int:
+    """The pixel count the photo's header declares (0 when it cannot be read): what decoding it will cost."""
+    try:
+        if sniff_format(data) == "heic":
+            import pillow_heif
+
+            width, height = pillow_heif.open_heif(data).size  # the header only; nothing decoded yet
+        else:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Exception:
+        return 0
+    return int(width) * int(height)
+
+
+def _reduction(size: tuple[int, int]) -> int:
+    """The power of two that brings ``size`` within ``MAX_DECODED_PIXELS`` (1 when it already is)."""
+    factor = 1
+    while size[0] * size[1] / factor**2 > MAX_DECODED_PIXELS:
+        factor *= 2
+    return factor
+
+
+def _shrink(BGR: NDArray[np.uint8], factor: int) -> NDArray[np.uint8]:
+    if factor == 1:
+        return BGR
+    size = (max(1, BGR.shape[1] // factor), max(1, BGR.shape[0] // factor))
+    return np.asarray(cv2.resize(BGR, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _decode_heic(data: bytes) -> tuple[NDArray[np.uint8], tuple[int, int]]:
+    """Upright BGR pixels (libheif applies the irot/imir transforms as it decodes) and the full size."""
     import pillow_heif
 
     try:
-        heif = pillow_heif.open_heif(data, convert_hdr_to_8bit=True)
+        heif = pillow_heif.open_heif(data, convert_hdr_to_8bit=True, bgr_mode=True)
         check_image_size(*heif.size)
-        image = heif.to_pillow()  # applies the HEIF irot/imir transforms: upright as displayed
+        decoded = np.asarray(heif)  # the decoder's own buffer, already B G R: no conversion copies
     except (ValueError, RuntimeError, OSError) as exc:
         raise CorruptImage(f"The HEIC photo cannot be decoded: {exc}.", hint=CORRUPT_IMAGE_HINT) from exc
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8)[..., ::-1])
+    size = (int(decoded.shape[1]), int(decoded.shape[0]))
+    BGR = _shrink(decoded[..., :3], _reduction(size))
+    del decoded, heif  # the full-size buffer goes now, not when the measurement ends
+    return np.ascontiguousarray(BGR, dtype=np.uint8), size
 
 
 def decode_photo(data: bytes, *, min_long_side: int | None = None) -> DecodedPhoto:
@@ -99,18 +141,22 @@ def decode_photo(data: bytes, *, min_long_side: int | None = None) -> DecodedPho
         raise CorruptImage("The photo is empty.", hint=CORRUPT_IMAGE_HINT)
     image_format = sniff_format(data)
     if image_format == "heic":
-        upright = _decode_heic(data)
-        return DecodedPhoto(BGR=upright, image_format=image_format, size=(upright.shape[1], upright.shape[0]))
+        BGR, size = _decode_heic(data)
+        return DecodedPhoto(BGR=BGR, image_format=image_format, size=size, scale=BGR.shape[1] / size[0])
     size = _upright_size(data)
     factor = 1
     if image_format == "jpeg" and min_long_side:
         while factor < max(REDUCED_FLAGS) and max(size) / (factor * 2) >= min_long_side:
             factor *= 2
+    if image_format == "jpeg":
+        factor = min(max(factor, _reduction(size)), max(REDUCED_FLAGS))
     problem = truncation(data, image_format)
     if problem is not None:
         raise CorruptImage(f"The photo {problem}.", hint=CORRUPT_IMAGE_HINT)
     # IMREAD_COLOR applies the EXIF orientation, so region coordinates refer to the upright image.
-    BGR = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), REDUCED_FLAGS[factor])
-    if BGR is None:
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), REDUCED_FLAGS[factor])
+    if decoded is None:
         raise CorruptImage("The photo's image data cannot be decoded.", hint=CORRUPT_IMAGE_HINT)
-    return DecodedPhoto(BGR=np.asarray(BGR, dtype=np.uint8), image_format=image_format, size=size, scale=1.0 / factor)
+    BGR = _shrink(np.asarray(decoded, dtype=np.uint8), _reduction((decoded.shape[1], decoded.shape[0])))
+    del decoded
+    return DecodedPhoto(BGR=BGR, image_format=image_format, size=size, scale=BGR.shape[1] / size[0])

@@ -125,17 +125,31 @@ def find_card(
         except RetakeNeeded as error:
             if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
-            not_found = error
+            not_found = error.with_traceback(None)  # kept, its frames (and their images) not: no reference cycle
     for card in plain_cards:
         try:
             return card, locate_colorchecker(BGR, card.layout)
         except RetakeNeeded as error:
             if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
-            not_found = not_found or error
-    if not diagnose:
-        raise not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
-    raise diagnose_missing_card(BGR, cards) or not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+            not_found = not_found or error.with_traceback(None)
+    error = (diagnose_missing_card(BGR, cards) if diagnose else None) or not_found
+    del not_found
+    error = error or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+    # No local may hold the error while it leaves this frame: the traceback keeps the frame, the frame the error,
+    # and the cycle would keep the photo's arrays alive until the cyclic collector runs.
+    try:
+        raise error
+    finally:
+        del error
+
+
+def first_refusal(refused: dict[str, RetakeNeeded]) -> RetakeNeeded:
+    """The first region's refusal, the dict emptied: raised from a frame that holds the dict, it would otherwise
+    make a reference cycle (traceback, frame, dict, error) that keeps the photo's arrays alive until collected."""
+    error = next(iter(refused.values()))
+    refused.clear()
+    return error
 
 
 def diagnose_missing_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) -> RetakeNeeded | None:
@@ -256,7 +270,7 @@ def _regions_off_card(
         try:
             check_region_off_card(region.name, off_card)
         except RetakeNeeded as error:
-            refused[region.name] = error
+            refused[region.name] = error.with_traceback(None)  # no cycle through this frame's images
             continue
         usable.append(_RegionPixels(region, codes, off_card))
     return usable
@@ -281,9 +295,9 @@ def _region_colours(
         except RetakeNeeded as error:
             if error.code not in REGION_RETAKE_CODES:
                 raise
-            refused[name] = error
+            refused[name] = error.with_traceback(None)
     if not colours:
-        raise next(iter(refused.values()))
+        raise first_refusal(refused)
     return colours
 
 
@@ -313,7 +327,7 @@ def measure_image(
     refused: dict[str, RetakeNeeded] = {}
     usable = _regions_off_card(photo.BGR, parsed, pose, refused)
     if not usable:
-        raise next(iter(refused.values()))
+        raise first_refusal(refused)
     prepared = prepare(reference, samples, load_virtual_skin())
     centres = pose.to_image(np.array([patch.centre_mm for patch in reference.layout.patches]))
     light = fit_light_field(reference, prepared.linear, prepared.usable, centres, photo.BGR.shape[1])

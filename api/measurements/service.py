@@ -27,6 +27,7 @@ from api.measurements.schemas import (
     SceneWhiteOut,
     SkinToneOut,
 )
+from api.memory import PhotoBudget
 from api.schemas import LabD65
 from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
 from api.storage.measurements import MeasurementRepository
@@ -131,6 +132,7 @@ class MeasurementService:
     ) -> None:
         self._repository = repository
         self._limiter = limiter
+        self._photos = PhotoBudget(limiter)
         self._face_model = face_model
         self._privacy_notices = privacy_notices
 
@@ -175,9 +177,9 @@ class MeasurementService:
     async def record_photo(self, customer_id: str, upload: PhotoUpload) -> MeasurementOut:
         """Measure the photo in a worker thread, then keep only the numbers."""
         self._check_consent(upload.consent)
-        measured = await anyio.to_thread.run_sync(
+        measured = await self._photos.run(
+            upload.photo,
             partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=self._face_model),
-            limiter=self._limiter,
         )
         return await self._record_measured(customer_id, measured, consent=upload.consent, input_mode="whole_photo")
 
