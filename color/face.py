@@ -1,4 +1,4 @@
-"""Find the face and place left and right cheek regions when the app sends none.
+"""Cheek regions: those the app sends, validated (``parse_regions``), or placed here from the face when it sends none.
 
 The mobile app normally finds the face on the device and sends cheek polygons, so the server needs no
 face detector (the privacy-first path). Without them: YuNet (Wu et al. 2023) when a model file is
@@ -14,16 +14,22 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from color.errors import InvalidRegions
 from color.quality import Retake
-from color.skin import Region
 
+MAX_REGIONS = 8
+MAX_POLYGON_POINTS = 500
+MAX_REGION_NAME = 40
+MIN_REGION_PIXELS = 400
 DETECTION_LONG_SIDE = 640  # both detectors work at this size; faces in selfies are large
 YUNET_SCORE_THRESHOLD = 0.7
 MIN_FACE_SHARE = 0.08  # the face box must span at least this share of the image's shorter side
@@ -35,6 +41,69 @@ HAAR_CHEEK_AXES = (0.10, 0.07)
 CHEEK_EYE_TO_MOUTH = 0.55
 CHEEK_OUTWARD = 0.22  # of the distance between the eyes
 CHEEK_RADIUS = 0.2  # of the distance between the eyes
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    name: str
+    polygon: NDArray[np.float64]  # (k, 2) x, y in pixels of the upright image
+
+
+def is_simple_polygon(polygon: NDArray[np.float64]) -> bool:
+    """True when no two non-adjacent edges properly cross (all edge pairs tested at once)."""
+    start = polygon
+    end = np.roll(polygon, -1, axis=0)
+    k = len(polygon)
+
+    def orient(a: NDArray[np.float64], b: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
+        cross: NDArray[np.float64] = (b[..., 0] - a[..., 0]) * (c[..., 1] - a[..., 1]) - (b[..., 1] - a[..., 1]) * (
+            c[..., 0] - a[..., 0]
+        )
+        return cross
+
+    p1, p2 = start[:, None, :], end[:, None, :]
+    q1, q2 = start[None, :, :], end[None, :, :]
+    crossing = (orient(q1, q2, p1) * orient(q1, q2, p2) < 0) & (orient(p1, p2, q1) * orient(p1, p2, q2) < 0)
+    i, j = np.indices((k, k))
+    adjacent = (np.abs(i - j) <= 1) | (np.abs(i - j) == k - 1)
+    return not bool(np.any(crossing & ~adjacent))
+
+
+def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
+    """Validate ``[{"name": ..., "polygon": [[x, y], ...]}, ...]`` against the upright image size."""
+    if not isinstance(document, list) or not document:
+        raise InvalidRegions("Regions must be a non-empty list of {name, polygon}.")
+    if len(document) > MAX_REGIONS:
+        raise InvalidRegions(f"At most {MAX_REGIONS} regions are accepted.")
+    width, height = image_size
+    regions: list[Region] = []
+    for index, item in enumerate(document):
+        if not isinstance(item, dict) or set(item) != {"name", "polygon"}:
+            raise InvalidRegions(f"Region {index} must have exactly the keys 'name' and 'polygon'.")
+        name, points = item["name"], item["polygon"]
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_REGION_NAME:
+            raise InvalidRegions(f"Region {index} needs a name of 1-{MAX_REGION_NAME} characters.")
+        if not isinstance(points, list) or not 3 <= len(points) <= MAX_POLYGON_POINTS:
+            raise InvalidRegions(f"Region {name!r} needs a polygon of 3-{MAX_POLYGON_POINTS} points.")
+        try:
+            polygon = np.array(points, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer of hundreds of digits
+            raise InvalidRegions(f"Region {name!r}: every point must be [x, y] numbers.") from exc
+        if polygon.shape != (len(points), 2) or not np.all(np.isfinite(polygon)):
+            raise InvalidRegions(f"Region {name!r}: every point must be [x, y] finite numbers.")
+        if np.any(polygon < 0) or np.any(polygon[:, 0] > width - 1) or np.any(polygon[:, 1] > height - 1):
+            raise InvalidRegions(
+                f"Region {name!r} reaches outside the {width}×{height} image (coordinates are pixels of the "
+                "upright image, after EXIF orientation)."
+            )
+        if not is_simple_polygon(polygon):
+            raise InvalidRegions(f"Region {name!r} is a self-intersecting polygon.")
+        if abs(cv2.contourArea(polygon.astype(np.float32))) < MIN_REGION_PIXELS:
+            raise InvalidRegions(f"Region {name!r} covers fewer than {MIN_REGION_PIXELS} pixels.")
+        regions.append(Region(name=name, polygon=polygon))
+    if len({r.name for r in regions}) != len(regions):
+        raise InvalidRegions("Region names must be unique.")
+    return regions
 
 
 def _ellipse(centre: NDArray[np.float64], axes: tuple[float, float], n: int = 16) -> NDArray[np.float64]:

@@ -133,15 +133,15 @@ def find_card(
             if error.code != Retake.CARD_NOT_FOUND.code:
                 raise
             not_found = not_found or error.with_traceback(None)
-    error = (diagnose_missing_card(BGR, cards) if diagnose else None) or not_found
-    del not_found
-    error = error or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+    diagnosed = diagnose_missing_card(BGR, cards) if diagnose else None
+    refusal = diagnosed or not_found or Retake.CARD_NOT_FOUND.error("No reference card was found.")
+    del diagnosed, not_found
     # No local may hold the error while it leaves this frame: the traceback keeps the frame, the frame the error,
     # and the cycle would keep the photo's arrays alive until the cyclic collector runs.
     try:
-        raise error
+        raise refusal
     finally:
-        del error
+        del refusal
 
 
 def first_refusal(refused: dict[str, RetakeNeeded]) -> RetakeNeeded:
