@@ -61,6 +61,13 @@ QUALITY_EXAMPLE: JsonDict = {
     "limit": 4.0,
     "detail": "markers [0, 1, 2, 3]",
 }
+SKIN_INDICES_EXAMPLE: JsonDict = {
+    "melanin_od": 0.118,
+    "melanin_od_95": 0.061,
+    "erythema_uM_cm": 0.42,
+    "erythema_uM_cm_95": 1.35,
+    "off_model_dE00": 0.83,
+}
 PHOTO_MEASUREMENT_EXAMPLE: JsonDict = {
     "id": "msr_0190c5a8e2b1a9f3c2d4e5f60718",
     "source": "photo",
@@ -71,6 +78,7 @@ PHOTO_MEASUREMENT_EXAMPLE: JsonDict = {
     "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
     "uncertainty_dE00": 1.9,
     "skin_tone": SKIN_TONE_EXAMPLE,
+    "skin_indices": SKIN_INDICES_EXAMPLE,
     "instrument": None,
     "calibration": CALIBRATION_EXAMPLE,
     "regions": [REGION_EXAMPLE, {**REGION_EXAMPLE, "name": "right_cheek", "lab": {"L": 58.0, "a": 12.7, "b": 18.2}}],
@@ -87,6 +95,7 @@ INSTRUMENT_MEASUREMENT_EXAMPLE: JsonDict = {
     "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
     "uncertainty_dE00": None,
     "skin_tone": SKIN_TONE_EXAMPLE,
+    "skin_indices": {**SKIN_INDICES_EXAMPLE, "melanin_od_95": None, "erythema_uM_cm_95": None},
     "instrument": {
         "name": "X-Rite Capsure",
         "illuminant": "D65",
@@ -197,6 +206,27 @@ class SkinToneOut(BaseModel):
     monk_delta_E00: float
 
 
+class SkinIndicesOut(BaseModel):
+    """Melanin and erythema (redness) indices of the measured skin (``color.skin_indices``): epidermal melanin and
+    dermal blood added to or taken from a reference skin (the mean of the skin prior's spectra) that best explain
+    the colour (Beer-Lambert through each layer, haemoglobin absorption after Prahl 1999). Relative units: 0 is the
+    reference skin, negative lighter or paler."""
+
+    melanin_od: float = Field(
+        description="Melanin index: optical density at 500 nm (one pass) relative to the reference"
+    )
+    melanin_od_95: float | None = Field(
+        description="95 % half-width of the melanin index from the stated colour uncertainty; null when none is stated"
+    )
+    erythema_uM_cm: float = Field(description="Erythema index: haemoglobin, µM·cm (concentration × path), relative")
+    erythema_uM_cm_95: float | None = Field(
+        description="95 % half-width of the erythema index from the stated colour uncertainty; null when none is stated"
+    )
+    off_model_dE00: float = Field(
+        description="CIEDE2000 from the colour to the model's nearest: large means the indices describe it poorly"
+    )
+
+
 class InstrumentInfo(BaseModel):
     """The instrument a reading came from and how its L*a*b* was brought to D65/2°."""
 
@@ -288,6 +318,9 @@ class MeasurementOut(BaseModel):
         default=None, description="95 % radius of the error, CIEDE2000; null when the instrument states none"
     )
     skin_tone: SkinToneOut
+    skin_indices: SkinIndicesOut | None = Field(
+        default=None, description="Melanin and erythema indices; null for measurements kept before they were computed"
+    )
     instrument: InstrumentInfo | None = None
     calibration: CalibrationOut | None = None
     regions: list[RegionOut] | None = None

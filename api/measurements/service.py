@@ -5,6 +5,7 @@ The core (``color``) returns result objects; this service maps them to the respo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -25,6 +26,7 @@ from api.measurements.schemas import (
     QualityCheckOut,
     RegionOut,
     SceneWhiteOut,
+    SkinIndicesOut,
     SkinToneOut,
 )
 from api.memory import PhotoBudget
@@ -36,6 +38,7 @@ from color.crops import measure_crops
 from color.errors import InvalidColorInput
 from color.instrument import Lab_reading_to_D65, check_skin_colour, reflectance_to_Lab_D65
 from color.measure import Measurement, measure_photo
+from color.skin_indices import skin_indices_from_Lab
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 
@@ -67,6 +70,23 @@ def lab_out(Lab: Any) -> LabD65:
     """CIELAB (D65, 2°) rounded to three decimals for a response."""
     L, a, b = (round(float(v), 3) for v in Lab)
     return LabD65(L=L, a=a, b=b)
+
+
+def skin_indices_out(Lab: Any, uncertainty_dE00_95: float | None) -> SkinIndicesOut:
+    """The melanin and erythema indices of a measured colour, half-widths from its stated uncertainty (if any)."""
+    indices = skin_indices_from_Lab(Lab, uncertainty_dE00_95)
+
+    def number(value: Any, digits: int) -> float | None:
+        value = float(value)
+        return round(value, digits) if math.isfinite(value) else None
+
+    return SkinIndicesOut(
+        melanin_od=round(float(indices.melanin_od), 4),
+        melanin_od_95=number(indices.melanin_od_95, 4),
+        erythema_uM_cm=round(float(indices.blood_uM_cm), 3),
+        erythema_uM_cm_95=number(indices.blood_uM_cm_95, 3),
+        off_model_dE00=round(float(indices.residual_dE00), 3),
+    )
 
 
 def skin_tone_out(description: SkinToneDescription) -> SkinToneOut:
@@ -166,6 +186,7 @@ class MeasurementService:
             consent=reading.consent,
             lab=lab_out(converted.Lab_D65),
             skin_tone=skin_tone_out(describe_skin_tone(converted.Lab_D65)),
+            skin_indices=skin_indices_out(converted.Lab_D65, None),
             instrument=InstrumentInfo(
                 name=reading.instrument, illuminant=illuminant, observer=observer, conversion=converted.method
             ),
@@ -204,6 +225,7 @@ class MeasurementService:
             lab=result.lab,
             uncertainty_dE00=result.uncertainty_dE00,
             skin_tone=result.skin_tone,
+            skin_indices=skin_indices_out(measured.Lab_D65, measured.uncertainty_dE00_95),
             calibration=result.calibration,
             regions=result.regions,
             cheek_difference_dE00=result.cheek_difference_dE00,
