@@ -18,6 +18,7 @@ from api.measurements.schemas import (
     MeasurementForm,
     MeasurementOut,
     MeasurementPage,
+    TimelineOut,
 )
 from api.measurements.service import CropsUpload, MeasurementService, PhotoUpload
 from api.settings import Settings
@@ -203,6 +204,21 @@ class MeasurementController(Controller):
         except ValidationError as exc:
             raise _validation_problem(exc) from exc
         return await measurements.record_instrument_reading(principal.subject, reading)
+
+    @get(
+        "/timeline",
+        summary="The caller's measurements over time: indices, change beyond noise, robust trend",
+        description=(
+            "Every measurement the caller still has, oldest first, with its melanin and erythema indices, and for "
+            "each index the change since the first measurement (counted only beyond the two measurements' combined "
+            "95 % uncertainty) and, from three measurements on two days, a Theil-Sen trend per month with its 95 % "
+            "interval, said in plain words."
+        ),
+    )
+    async def timeline(
+        self, principal: NamedDependency[Principal], measurements: NamedDependency[MeasurementService]
+    ) -> TimelineOut:
+        return await measurements.timeline(principal.subject)
 
     @get("/{measurement_id:str}", summary="One of the caller's measurements", responses=problems("not_found"))
     async def read(

@@ -337,3 +337,61 @@ class MeasurementPage(BaseModel):
 
     items: list[MeasurementOut]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next (older) page; null on the last")
+
+
+TIMELINE_EXAMPLE: JsonDict = {
+    "points": [
+        {"measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718", "created_at": "2026-03-01T09:30:00Z", "source": "photo",
+         "lab": {"L": 58.2, "a": 13.4, "b": 17.9}, "melanin_od": 0.118, "melanin_od_95": 0.061,
+         "erythema_uM_cm": 0.92, "erythema_uM_cm_95": 1.1},
+        {"measurement_id": "msr_0190c5a8e2b2b0c1d2e3f4a5b607", "created_at": "2026-06-01T09:30:00Z", "source": "photo",
+         "lab": {"L": 58.6, "a": 11.0, "b": 17.6}, "melanin_od": 0.112, "melanin_od_95": 0.058,
+         "erythema_uM_cm": -0.35, "erythema_uM_cm_95": 1.0},
+    ],
+    "metrics": [
+        {"metric": "erythema_uM_cm", "unit": "µM·cm", "points": 2, "change_since_first": -1.27,
+         "change_combined_95": 1.49, "slope_per_month": None, "slope_low_per_month": None,
+         "slope_high_per_month": None,
+         "verdict": "Redness (erythema index): no change you can tell from measurement noise since 2026-03-01 "
+         "(-1.27 µM·cm, noise ±1.49). A trend needs three measurements on two days or more."},
+    ],
+}  # fmt: skip
+
+
+class TimelinePointOut(BaseModel):
+    """One measurement on the customer's timeline: its colour and its indices with their 95 % half-widths."""
+
+    measurement_id: str
+    created_at: datetime
+    source: Literal["photo", "instrument"]
+    lab: LabD65
+    melanin_od: float | None = Field(description="Melanin index (see `SkinIndicesOut`); null if not computed")
+    melanin_od_95: float | None
+    erythema_uM_cm: float | None = Field(description="Erythema index (see `SkinIndicesOut`); null if not computed")
+    erythema_uM_cm_95: float | None
+
+
+class MetricTrendOut(BaseModel):
+    """A metric over time: the change since the first measurement against the two measurements' combined
+    uncertainty, and a robust trend (Theil-Sen slope per month with its 95 % interval) from three measurements."""
+
+    metric: Literal["melanin_od", "erythema_uM_cm"]
+    unit: str
+    points: int = Field(description="Measurements that have this metric")
+    change_since_first: float | None = Field(description="Last minus first; null with fewer than two")
+    change_combined_95: float | None = Field(
+        description="The two measurements' 95 % half-widths added in quadrature; null when one is not stated"
+    )
+    slope_per_month: float | None = Field(description="Theil-Sen slope; null with fewer than three measurements")
+    slope_low_per_month: float | None
+    slope_high_per_month: float | None
+    verdict: str = Field(description="The change and the trend in plain words")
+
+
+class TimelineOut(BaseModel):
+    """The customer's measurements oldest first, and what changed."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [TIMELINE_EXAMPLE]})
+
+    points: list[TimelinePointOut]
+    metrics: list[MetricTrendOut]

@@ -28,7 +28,9 @@ from api.measurements.schemas import (
     SceneWhiteOut,
     SkinIndicesOut,
     SkinToneOut,
+    TimelineOut,
 )
+from api.measurements.timeline import timeline
 from api.memory import PhotoBudget
 from api.schemas import LabD65
 from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
@@ -260,6 +262,10 @@ class MeasurementService:
         """Every measurement the customer still has, oldest first (expired ones are gone)."""
         found = [await self.find(customer_id, i) for i in await self._repository.ids(customer_id)]
         return [m for m in found if m is not None]
+
+    async def timeline(self, customer_id: str) -> TimelineOut:
+        """Every measurement the customer still has, oldest first, with each metric's change and trend."""
+        return timeline(await self.all_of(customer_id))
 
     async def ids_of(self, customer_id: str) -> list[str]:
         return await self._repository.ids(customer_id)
