@@ -45,7 +45,8 @@ from color.quality import (
     quality_report,
 )
 from color.sampling import sample_patches
-from color.skin import Region, RegionColour, combine_regions, parse_regions, region_colour, region_pixels, rough_XYZ
+from color.skin import Region, RegionColour, combine_regions, parse_regions, region_pixels
+from color.skin_colour import RegionCodes, region_colours, rough_skin_XYZ
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 DIAGNOSIS_LONG_SIDE = 1600  # the search for a card-like patch grid, when no card was found, runs at this size
@@ -277,25 +278,20 @@ def _regions_off_card(
 
 
 def _region_colours(
-    usable: list[_RegionPixels],
-    calibration: Calibration,
-    ratios: dict[str, float],
-    refused: dict[str, RetakeNeeded],
+    items: list[RegionCodes], calibration: Calibration, refused: dict[str, RetakeNeeded]
 ) -> list[RegionColour]:
     """The colour of every region that is skin; the others go to ``refused`` (none left: the first reason)."""
     colours = []
-    for item in usable:
-        name = item.region.name
-        try:
-            colours.append(
-                region_colour(
-                    item.codes, item.region, calibration, off_card_share=item.off_card_share, light_ratio=ratios[name]
-                )
-            )
-        except RetakeNeeded as error:
-            if error.code not in REGION_RETAKE_CODES:
-                raise
-            refused[name] = error.with_traceback(None)
+    for item, result in zip(items, region_colours(items, calibration), strict=True):  # all regions in one batch
+        if isinstance(result, RegionColour):
+            colours.append(result)
+        elif result.code in REGION_RETAKE_CODES:
+            refused[item.region.name] = result
+        else:
+            try:
+                raise result
+            finally:
+                del result  # no local may hold the error as it leaves: the frame would keep the photo's arrays
     if not colours:
         raise first_refusal(refused)
     return colours
@@ -334,10 +330,10 @@ def measure_image(
     check_even_light(light.residual_spread)
     region_centres = {item.region.name: item.region.polygon.mean(axis=0) for item in usable}
     ratios = {name: light.ratio_at(centre) for name, centre in region_centres.items()}
-    first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False)
-    first_XYZ = [rough_XYZ(item.codes, first, light_ratio=ratios[item.region.name]) for item in usable]
-    calibration: Calibration = fit(prepared, focus_Lab=XYZ_to_Lab_D65(np.mean(first_XYZ, axis=0)))
-    colours = _region_colours(usable, calibration, ratios, refused)
+    items = [RegionCodes(item.region, item.codes, item.off_card_share, ratios[item.region.name]) for item in usable]
+    first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False, scored=False)  # only locates the skin
+    calibration: Calibration = fit(prepared, focus_Lab=XYZ_to_Lab_D65(rough_skin_XYZ(items, first)))
+    colours = _region_colours(items, calibration, refused)
     Lab, cheek_difference = combine_regions(colours)
     measured = [colour.name for colour in colours]
 

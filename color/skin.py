@@ -1,10 +1,9 @@
-"""Skin colour from cheek regions of a calibrated photo.
+"""Which of a cheek region's pixels are diffuse skin in the light the rest of the region gets.
 
-Each region's pixels are calibrated to CIE XYZ (D65), then kept only if they are diffuse skin in the light the
-rest of the region gets: not saturated, a skin-like hue, no specular shine (brighter and whiter than the skin
-around it, dichromatic reflection), one surface, out of shadow, and within a robust band of the region's own
-lightness and chroma. The kept pixels are averaged in XYZ, that is in linear light, and only then turned into
-CIELAB. Regions are placed and validated in ``color.face``.
+A region's pixels are read on a regular grid (``region_pixels``); the tests here tell specular shine (brighter
+and whiter than the skin around it, dichromatic reflection), a second surface, and shadow from the skin, and
+``censored_mean`` averages a channel the phone clipped at zero. ``color.skin_colour`` applies them to all of a
+photo's regions at once; regions are placed and validated in ``color.face``.
 """
 
 from __future__ import annotations
@@ -18,18 +17,9 @@ from numpy.typing import NDArray
 from scipy.cluster.vq import kmeans2
 from scipy.stats import CensoredData, norm
 
-from color.calibrate import Calibration
 from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00
 from color.face import MAX_REGIONS, Region, is_simple_polygon, parse_regions
-from color.quality import (
-    MIN_KEPT_SHARE,
-    TWO_SURFACES_DE00,
-    Retake,
-    check_region_main_surface,
-    check_region_skin_colours,
-    check_skin_pixels,
-)
-from color.sampling import CLIP_CODE
+from color.quality import MIN_KEPT_SHARE, TWO_SURFACES_DE00
 
 __all__ = [  # regions are placed and validated in color.face, measured here; both are imported from here
     "MAX_REGIONS",
@@ -40,18 +30,14 @@ __all__ = [  # regions are placed and validated in color.face, measured here; bo
     "is_simple_polygon",
     "main_surface",
     "parse_regions",
-    "region_colour",
     "region_pixels",
-    "rough_XYZ",
     "shaded_pixels",
     "specular_pixels",
+    "surface_centres",
+    "surface_members",
 ]
 
 MAX_PIXELS_PER_REGION = 4_000  # a regular grid beyond this: the mean's standard error is already < 0.1 ΔE00
-ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
-SPREAD_SAMPLE = 500  # pixels used to describe the spread of a region's colours (a median: 500 are plenty)
-SKIN_HUE_RANGE_DEG = (15.0, 95.0)
-ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
 MIN_CENSORED_SHARE = 0.01  # below this share of zero codes in a channel, the plain mean is unbiased enough
 SURFACE_SAMPLE = 600  # pixels clustered to tell one surface from two (enough for two groups and a valley)
 MODE_BINS = 40  # histogram of the pixels along the line through the two groups' centres
@@ -140,6 +126,38 @@ def _two_modes(Lab: NDArray[np.float64], centres: NDArray[np.float64]) -> bool:
     return bool(valley < VALLEY_SHARE * peaks)
 
 
+def surface_centres(Lab: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """The sample of a region's pixels (CIELAB) that ``main_surface`` clusters and its two means (k-means, seeded
+    for repeatability), or None when the region has too few pixels to split."""
+    if len(Lab) < 20:
+        return None
+    sample = Lab[:: max(1, len(Lab) // SURFACE_SAMPLE)]
+    centres, _ = kmeans2(sample, 2, minit="++", seed=np.random.default_rng(0), check_finite=False)
+    return sample, np.asarray(centres, dtype=np.float64)
+
+
+def surface_members(
+    Lab: NDArray[np.float64],
+    sample: NDArray[np.float64] | None,
+    centres: NDArray[np.float64] | None,
+    separation: float,
+) -> tuple[NDArray[np.bool_], float, float, bool]:
+    """``main_surface`` given ``surface_centres`` and the CIEDE2000 ``separation`` of the two centres (so that
+    the regions of a photo share one CIEDE2000 call)."""
+    everything = np.ones(len(Lab), dtype=bool)
+    if sample is None or centres is None:
+        return everything, 1.0, 0.0, False
+    if not np.isfinite(separation) or separation < TWO_SURFACES_DE00 or not _two_modes(sample, centres):
+        return everything, 1.0, separation, False
+    labels = np.argmin(np.linalg.norm(Lab[:, None, :] - centres[None], axis=2), axis=1)
+    uv = colour.xy_to_Luv_uv(colour.XYZ_to_xy(colour.Lab_to_XYZ(centres, D65_xy)))
+    if float(np.linalg.norm(uv[0] - uv[1])) < SHADOW_DUV:
+        members = labels == int(np.argmax(centres[:, 0]))  # the lit side of a shadow's edge
+        return members, float(members.mean()), separation, True
+    members = labels == int(np.argmax(np.bincount(labels, minlength=2)))
+    return members, float(members.mean()), separation, False
+
+
 def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, float, bool]:
     """Which pixels belong to the region's main surface, its share, how far apart two surfaces are, and whether
     the other one is the same skin in shadow.
@@ -150,21 +168,11 @@ def main_surface(Lab: NDArray[np.float64]) -> tuple[NDArray[np.bool_], float, fl
     (within ``SHADOW_DUV`` in CIE 1976 u'v') are the same skin in light and in shadow: the lit one is the main
     surface, whatever its share. Otherwise the larger group is.
     """
-    everything = np.ones(len(Lab), dtype=bool)
-    if len(Lab) < 20:
-        return everything, 1.0, 0.0, False
-    sample = Lab[:: max(1, len(Lab) // SURFACE_SAMPLE)]
-    centres, _ = kmeans2(sample, 2, minit="++", seed=np.random.default_rng(0), check_finite=False)
-    separation = float(delta_E00(centres[0], centres[1]))
-    if not np.isfinite(separation) or separation < TWO_SURFACES_DE00 or not _two_modes(sample, centres):
-        return everything, 1.0, separation, False
-    labels = np.argmin(np.linalg.norm(Lab[:, None, :] - centres[None], axis=2), axis=1)
-    uv = colour.xy_to_Luv_uv(colour.XYZ_to_xy(colour.Lab_to_XYZ(centres, D65_xy)))
-    if float(np.linalg.norm(uv[0] - uv[1])) < SHADOW_DUV:
-        members = labels == int(np.argmax(centres[:, 0]))  # the lit side of a shadow's edge
-        return members, float(members.mean()), separation, True
-    members = labels == int(np.argmax(np.bincount(labels, minlength=2)))
-    return members, float(members.mean()), separation, False
+    split = surface_centres(Lab)
+    if split is None:
+        return surface_members(Lab, None, None, 0.0)
+    sample, centres = split
+    return surface_members(Lab, sample, centres, float(delta_E00(centres[0], centres[1])))
 
 
 def _lower_side(ordered: NDArray[np.float64]) -> tuple[float, float]:
@@ -264,111 +272,6 @@ def shaded_pixels(linear: NDArray[np.float64], XYZ: NDArray[np.float64]) -> NDAr
     centre, sigma = _lower_side(-ordered[lit_from:][::-1])  # linear light: in the dark, the log's noise is skewed
     edge = ~shade & (brightness < -(centre + SHADE_BAND * sigma))
     return shade | edge if shade.any() or edge.mean() >= MIN_SIDE_SHARE else shade
-
-
-def _skin_hue(Lab: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Hue angle h_ab within ``SKIN_HUE_RANGE_DEG`` (under 180° wide): (a*, b*) between the two bounding rays."""
-    low, high = np.radians(SKIN_HUE_RANGE_DEG)
-    a, b = Lab[:, 1], Lab[:, 2]
-    inside: NDArray[np.bool_] = (b * np.cos(low) - a * np.sin(low) >= 0) & (a * np.sin(high) - b * np.cos(high) >= 0)
-    return inside
-
-
-def _median(values: NDArray[np.float64]) -> float:
-    """``np.median`` of a 1-d array (0 when empty) without its generic machinery, which costs more than the work."""
-    n = len(values)
-    if n == 0:
-        return 0.0
-    middle = np.partition(values, [(n - 1) // 2, n // 2])
-    return 0.5 * float(middle[(n - 1) // 2] + middle[n // 2])
-
-
-def _unclipped(codes: NDArray[np.uint8]) -> NDArray[np.bool_]:
-    """Pixels (n, 3) with no channel at or above the clipping code (column by column: faster than ``np.all``)."""
-    limit = round(CLIP_CODE * 255)
-    below: NDArray[np.bool_] = (codes[:, 0] < limit) & (codes[:, 1] < limit) & (codes[:, 2] < limit)
-    return below
-
-
-def rough_XYZ(codes: NDArray[np.uint8], calibration: Calibration, *, light_ratio: float = 1.0) -> NDArray[np.float64]:
-    """Mean XYZ of a region's unsaturated pixels: a first, unfiltered estimate that locates the skin."""
-    sample = codes[::ROUGH_STRIDE]
-    unclipped = _unclipped(sample)
-    selected = sample[unclipped] if unclipped.any() else sample
-    return calibration.linear_to_XYZ(calibration.codes_to_linear(selected).mean(axis=0) / light_ratio)
-
-
-def region_colour(
-    codes: NDArray[np.uint8],
-    region: Region,
-    calibration: Calibration,
-    *,
-    off_card_share: float = 1.0,
-    light_ratio: float = 1.0,
-) -> RegionColour:
-    """Calibrated skin colour of one region's pixel codes (from ``region_pixels``).
-
-    Regions are checked, not trusted: pixels without a skin hue, with specular shine (``specular_pixels``), on a
-    second surface (``main_surface``) or in shadow (``shaded_pixels``) are left out, so that the colour is the
-    diffuse skin in the light the rest of the region gets; ``left_out_share`` says how much went. A region on
-    something that is not skin, split between skin and something else without a clear majority, or with too
-    little bare skin between its shine, is refused (``region_not_skin``); ``too_little_skin`` when too few
-    pixels are evenly lit skin. ``off_card_share`` is the share of the region clear of the card (from
-    ``region_pixels``; the caller refuses a region mostly on the card before calibrating). ``light_ratio`` is
-    the irradiance on the region relative to the card's (``color.light_field``): the response is divided by it
-    before it is corrected.
-    """
-    unclipped = _unclipped(codes)
-    usable = codes[unclipped]
-    linear = calibration.codes_to_linear(usable) / light_ratio
-    XYZ = calibration.linear_to_XYZ(linear)  # per pixel, only to tell skin from the rest
-    Lab = XYZ_to_Lab_D65(XYZ)
-    chroma = np.sqrt(Lab[:, 1] ** 2 + Lab[:, 2] ** 2)
-    plausible = _skin_hue(Lab) & (Lab[:, 0] > 3) & (chroma > 1)
-    skin_colour_share = float(plausible.mean()) if len(plausible) else 0.0
-    check_region_skin_colours(region.name, skin_colour_share)
-    shine = np.zeros(len(linear), dtype=bool)
-    shine[plausible] = specular_pixels(linear[plausible])
-    shine_share = (int(shine.sum()) + int((~unclipped).sum())) / max(len(codes), 1)  # clipped: shine too
-    if shine_share > MAX_SHINE_SHARE:
-        raise Retake.REGION_NOT_SKIN.error(
-            f"Region {region.name!r} is mostly shine ({100 * shine_share:.0f} % of it): too little bare skin is left."
-        )
-    plausible &= ~shine
-    surface, main_share, separation, shadow = main_surface(Lab[plausible])
-    if not shadow:
-        check_region_main_surface(region.name, main_share, separation)
-    check_skin_pixels(region.name, int(surface.sum()), len(codes))
-    plausible[np.flatnonzero(plausible)[~surface]] = False
-    plausible[np.flatnonzero(plausible)[shaded_pixels(linear[plausible], XYZ[plausible])]] = False
-    clean_share = int(plausible.sum()) / max(len(codes), 1)
-    keep = plausible.copy()
-    for values in (Lab[:, 0], chroma):
-        centre = _median(values[plausible])
-        mad = 1.4826 * _median(np.abs(values[plausible] - centre))
-        keep &= np.abs(values - centre) <= ROBUST_BAND * max(mad, 0.5)
-    kept = int(keep.sum())
-    check_skin_pixels(region.name, kept, len(codes))
-    # Light adds up in the camera's linear response: average there, then correct once. Correcting each
-    # noisy pixel first would bias the mean through the correction's non-linear terms (Jensen's inequality),
-    # most for dark skin, whose blue response is small (measured: b* about −2 on ITA < −30° skin).
-    kept_linear, kept_codes = linear[keep], usable[keep]
-    floor = calibration.code_to_linear[:2].mean(axis=0) / light_ratio  # halfway between codes 0 and 1, per channel
-    mean_linear = np.array([censored_mean(kept_linear[:, c], kept_codes[:, c] == 0, float(floor[c])) for c in range(3)])
-    mean_XYZ = calibration.linear_to_XYZ(mean_linear)
-    mean_Lab = XYZ_to_Lab_D65(mean_XYZ)
-    kept_Lab = Lab[keep]
-    sample = kept_Lab[:: max(1, len(kept_Lab) // SPREAD_SAMPLE)]
-    spread = delta_E00(sample, np.broadcast_to(mean_Lab, sample.shape))
-    return RegionColour(
-        name=region.name,
-        XYZ_D65=mean_XYZ,
-        Lab_D65=mean_Lab,
-        pixels=len(codes),
-        kept=kept,
-        spread_dE00=_median(spread),
-        left_out_share=1.0 - off_card_share * clean_share,
-    )
 
 
 def censored_mean(values: NDArray[np.float64], censored: NDArray[np.bool_], floor: float) -> float:

@@ -79,7 +79,8 @@ def test_virtual_skin_removes_the_card_only_bias_under_incandescent_light(
     )
     assert len(prior.names) > 50
     card_only = calibrate(card, samples, empty, methods=("matrix_3x3_Cheung2004",), leave_one_out=False)
-    from color.skin import parse_regions, region_colour, region_pixels
+    from color.skin import parse_regions, region_pixels
+    from color.skin_colour import region_colour
 
     regions = parse_regions(photo.regions, decoded.size)
     card_only_Lab = region_colour(region_pixels(decoded.BGR, regions[0])[0], regions[0], card_only).Lab_D65

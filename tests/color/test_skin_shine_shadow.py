@@ -134,7 +134,7 @@ def test_the_skin_hue_half_planes_match_the_hue_angle() -> None:
     """The skin filter tests a*, b* against the two rays bounding ``SKIN_HUE_RANGE_DEG`` instead of computing the
     hue angle of every pixel: the same pixels pass."""
     from color.colorimetry import hue_angle_deg
-    from color.skin import SKIN_HUE_RANGE_DEG, _skin_hue
+    from color.skin_colour import SKIN_HUE_RANGE_DEG, _skin_hue
 
     rng = np.random.default_rng(11)
     Lab = np.column_stack([rng.uniform(0, 100, 20_000), rng.normal(0, 30, (20_000, 2))])
