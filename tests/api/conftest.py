@@ -16,14 +16,25 @@ from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture
-def settings(redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        environment="test",
-        redis_url=redis_url,
-        secret_key=TEST_SECRET,
-        data_dir=tmp_path / "var",
-        max_json_body_bytes=16 * 1024,
-    )
+def make_settings(redis_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    """Test settings against the session's Redis, with any field overridden: ``make_settings(rate_limit_...=3)``."""
+
+    def make(**overrides: object) -> Settings:
+        base: dict[str, object] = {
+            "environment": "test",
+            "redis_url": redis_url,
+            "secret_key": TEST_SECRET,
+            "data_dir": tmp_path / "var",
+            "max_json_body_bytes": 16 * 1024,
+        }
+        return Settings(**{**base, **overrides})  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
 
 
 @pytest.fixture

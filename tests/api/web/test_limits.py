@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,15 +18,8 @@ from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture
-def tight(redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        environment="test",
-        redis_url=redis_url,
-        secret_key=TEST_SECRET,
-        data_dir=tmp_path / "var",
-        rate_limit_measurements_per_hour=3,
-        rate_limit_orders_per_hour=1,
-    )
+def tight(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(rate_limit_measurements_per_hour=3, rate_limit_orders_per_hour=1)
 
 
 def test_measurements_past_the_hourly_budget_are_429_with_retry_after(
@@ -81,12 +73,9 @@ def test_revoking_a_token_that_is_not_ours_is_an_error(settings_env: Callable[..
 
 
 def test_consent_must_name_a_privacy_notice_in_force(
-    redis_url: str, tmp_path: Path, auth: Callable[..., dict[str, str]]
+    make_settings: Callable[..., Settings], auth: Callable[..., dict[str, str]]
 ) -> None:
-    settings = Settings(
-        environment="test", redis_url=redis_url, secret_key=TEST_SECRET, data_dir=tmp_path / "var",
-        privacy_notice_versions=["2026-01", "2026-07"],
-    )  # fmt: skip
+    settings = make_settings(privacy_notice_versions=["2026-01", "2026-07"])
     with TestClient(app=create_app(settings)) as client:
         for version in ("2026-01", "2026-07"):
             reading = {**READING, "consent": version}

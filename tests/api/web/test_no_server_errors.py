@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 from api.fulfilment.signing import sign
 from api.settings import Settings
 from api.web.tokens import Role
+from tests.api.asgi import call_app
 from tests.api.web.test_problems import READING, assert_problem
 
 
@@ -226,32 +227,21 @@ def test_a_token_signed_with_another_key_says_so(client: TestClient[Litestar]) -
 
 
 def test_a_client_that_hangs_up_mid_upload_is_not_a_server_error(
-    client: TestClient[Litestar], app: Litestar, auth: Callable[..., dict[str, str]], caplog: pytest.LogCaptureFixture
+    client: TestClient[Litestar], auth: Callable[..., dict[str, str]], caplog: pytest.LogCaptureFixture
 ) -> None:
     """Half a declared body, then ``http.disconnect``: logged as the client's doing (no ERROR, no traceback)."""
     headers = {**auth(Role.CUSTOMER, "cus_1"), "content-type": "multipart/form-data; boundary=xyz"}
     headers["content-length"] = "100000"
-    events = [
+    events: list[dict[str, object]] = [
         {"type": "http.request", "body": b"--xyz\r\n" + b"a" * 500, "more_body": True},
         {"type": "http.disconnect"},
     ]
-    sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:
         return events.pop(0) if events else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/v1/measurements/", "raw_path": b"/v1/measurements/", "root_path": "", "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {},
-    }  # fmt: skip
     with caplog.at_level("INFO", logger="tonematch.api"):
-        client.blocking_portal.call(app, scope, receive, send)  # the app as the ASGI server calls it
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    assert start["status"] == 400
+        status = call_app(client, "POST", "/v1/measurements/", headers, receive)
+    assert status == 400
     assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
     assert any("client disconnected" in r.getMessage() for r in caplog.records)
