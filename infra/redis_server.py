@@ -171,6 +171,9 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             preexec_fn=_prepare_child,  # noqa: PLW1509 - only prctl and umask, safe before exec
+            # Its own session: a Ctrl+C or a signal to the service's process group is for the service, which stops
+            # Redis itself once it has finished (a Redis stopped first would be restarted by the supervisor).
+            start_new_session=True,
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -11,10 +11,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from api.cli.common import load_settings
+
+# uvicorn's records go through the app's JSON logging (``api.web.observability``); its access log is off, since
+# the app logs each request itself, by route template and without the query string.
+UVICORN_LOGGING: dict[str, Any] = {"log_config": None, "access_log": False}
 
 
 @click.command()
@@ -68,7 +73,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
             signal.signal(signum, _exit_cleanly)
         if processes == 1:
             uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on",
-                        timeout_keep_alive=int(settings.keep_alive_timeout_seconds))  # fmt: skip
+                        timeout_keep_alive=int(settings.keep_alive_timeout_seconds), **UVICORN_LOGGING)  # fmt: skip
             return
         # Each process builds its own app from the environment: hand it the Redis and data folder chosen here.
         os.environ.update(
@@ -76,7 +81,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, worker: boo
         )
         uvicorn.run("api.app:create_app", factory=True, workers=processes, host=settings.host, port=settings.port,
                     log_level=settings.log_level, lifespan="on",
-                    timeout_keep_alive=int(settings.keep_alive_timeout_seconds))  # fmt: skip
+                    timeout_keep_alive=int(settings.keep_alive_timeout_seconds), **UVICORN_LOGGING)  # fmt: skip
 
 
 def _exit_cleanly(signum: int, _frame: FrameType | None) -> None:
