@@ -47,10 +47,10 @@ def _hostile_heic() -> bytes:
 
 
 def _normal_photo() -> bytes:
-    from color.packaged_data import load_card
-    from tests.color.conftest import render
+    """The speed benchmark's 2 MP photo (1632×1224, the card 520 px wide)."""
+    from bench.bench_measurement import _render_for_speed
 
-    return render(load_card("tm-skin-v1")).jpeg
+    return _render_for_speed((1632, 1224), 520.0).jpeg
 
 
 def _memory_mb(pid: int, field: str) -> float:

@@ -140,6 +140,7 @@ def token_revoke(value: str) -> None:
 
     from api.errors import ApiError
     from api.storage import Storage
+    from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
     from api.web.tokens import verify_token
 
     settings = load_settings()
@@ -158,7 +159,10 @@ def token_revoke(value: str) -> None:
         finally:
             await storage.aclose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except STORAGE_UNAVAILABLE_ERRORS as exc:
+        raise click.ClickException(f"not revoked: Redis at REDIS_URL did not answer ({type(exc).__name__})") from exc
     click.echo(
         f"revoked the {principal.role.value} token {principal.token_id} (it would have expired in {seconds_left} s)"
     )

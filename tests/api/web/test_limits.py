@@ -86,3 +86,18 @@ def test_consent_must_name_a_privacy_notice_in_force(
         body = assert_problem(refused, 422, "consent_version_unknown")
         assert "2026-07" in body["detail"]
         assert len(client.get("/v1/measurements/", headers=auth(Role.CUSTOMER, "c")).json()["items"]) == 2
+
+
+def test_revoking_with_redis_away_is_a_clear_error(
+    settings_env: Callable[..., None], token_for: Callable[..., str]
+) -> None:
+    from infra.redis_server import free_tcp_port
+
+    settings_env(
+        REDIS_URL=f"redis://127.0.0.1:{free_tcp_port()}/0",
+        TONEMATCH_SECRET_KEY=TEST_SECRET,
+        TONEMATCH_REDIS_TIMEOUT_SECONDS="0.5",
+    )
+    result = CliRunner().invoke(cli, ["token", "revoke", token_for(Role.CUSTOMER, "cus_r")])
+    assert result.exit_code == 1
+    assert "not revoked: Redis at REDIS_URL did not answer" in result.output
