@@ -41,6 +41,23 @@ HAAR_CHEEK_AXES = (0.10, 0.07)
 CHEEK_EYE_TO_MOUTH = 0.55
 CHEEK_OUTWARD = 0.22  # of the distance between the eyes
 CHEEK_RADIUS = 0.2  # of the distance between the eyes
+# Forehead and chin, analysed (spots, evenness) but never averaged into the foundation tone
+# (``ANALYSIS_ONLY_REGIONS``). With landmarks, in units of the distance between the eyes d: the brows lie about
+# 0.3-0.4 d above the eye centres and the hairline about 1.2-1.4 d above them (a forehead of 5-6 cm, d of 6 cm:
+# Farkas 1994, Anthropometry of the Head and Face), so an ellipse centred 0.75 d above the eyes, 0.18 d high,
+# stays between brows and hairline; the chin's pad lies about 0.5 d below the mouth corners.
+FOREHEAD_ABOVE_EYES = 0.75
+FOREHEAD_AXES = (0.45, 0.18)
+CHIN_BELOW_MOUTH = 0.5
+CHIN_AXES = (0.28, 0.13)
+# In a Haar face box (centre and half-axes, fractions of its width and height): the same places, from where
+# YuNet puts the landmarks in OpenCV's Haar boxes of five faces of ../shared/data/photos/faces (eyes at
+# y 0.37-0.42, mouth corners at 0.73-0.86, eyes 0.38 of the width apart): forehead 0.39 − 0.75·0.38, chin
+# 0.8 + 0.5·0.38 = 0.99, taken a little higher (0.96): on the drawn photos the box varies, and below the chin
+# lies the shadow of the jaw.
+HAAR_FOREHEAD = ((0.5, 0.1), (0.17, 0.065))
+HAAR_CHIN = ((0.5, 0.96), (0.11, 0.05))
+ANALYSIS_ONLY_REGIONS = frozenset({"forehead", "chin"})  # regions by these names never enter the skin tone
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +148,17 @@ def _clip_inside(polygon: NDArray[np.float64], width: int, height: int) -> NDArr
     return np.stack([np.clip(polygon[:, 0], 0, width - 1), np.clip(polygon[:, 1], 0, height - 1)], axis=1)
 
 
+def _inside(regions: list[Region], width: int, height: int) -> list[Region]:
+    """Cheeks clipped to the photo; forehead and chin only when wholly inside it (analysis needs all of them)."""
+    inside = []
+    for region in regions:
+        wholly = bool(np.all((region.polygon >= 0) & (region.polygon <= [width - 1, height - 1])))
+        if region.name in ANALYSIS_ONLY_REGIONS and not wholly:
+            continue
+        inside.append(Region(region.name, _clip_inside(region.polygon, width, height)))
+    return inside
+
+
 def cheeks_from_box(box: NDArray[np.float64]) -> list[Region]:
     """Cheek regions from a face box (x, y, w, h) in image pixels."""
     x, y, w, h = box
@@ -163,8 +191,46 @@ def cheeks_from_landmarks(
     return regions
 
 
+def forehead_chin_from_box(box: NDArray[np.float64]) -> list[Region]:
+    """Forehead and chin regions from a face box (x, y, w, h) in image pixels."""
+    x, y, w, h = box
+    return [
+        Region(name, _ellipse(np.array([x + fx * w, y + fy * h]), (ax * w, ay * h)))
+        for name, ((fx, fy), (ax, ay)) in (("forehead", HAAR_FOREHEAD), ("chin", HAAR_CHIN))
+    ]
+
+
+def forehead_chin_from_landmarks(
+    eye_left: NDArray[np.float64],
+    eye_right: NDArray[np.float64],
+    mouth_left: NDArray[np.float64],
+    mouth_right: NDArray[np.float64],
+) -> list[Region]:
+    """Forehead and chin regions from eye centres and mouth corners (image pixels), turned with the face."""
+    interocular = float(np.linalg.norm(eye_right - eye_left))
+    across = (eye_right - eye_left) / max(interocular, 1e-9)
+    down = np.array([-across[1], across[0]])
+    eyes, mouth = (eye_left + eye_right) / 2, (mouth_left + mouth_right) / 2
+    if float((mouth - eyes) @ down) < 0:
+        down = -down
+    regions = []
+    for name, centre, (a, b) in (
+        ("forehead", eyes - FOREHEAD_ABOVE_EYES * interocular * down, FOREHEAD_AXES),
+        ("chin", mouth + CHIN_BELOW_MOUTH * interocular * down, CHIN_AXES),
+    ):
+        unit = _ellipse(np.zeros(2), (a * interocular, b * interocular))
+        regions.append(Region(name, centre + unit[:, :1] * across + unit[:, 1:] * down))
+    return regions
+
+
 def cheek_regions(BGR: NDArray[np.uint8], yunet_model: Path | None = None) -> list[Region]:
     """Left and right cheek regions of the largest face; ``RetakeNeeded("no_face")`` when there is none."""
+    return [r for r in face_regions(BGR, yunet_model) if r.name not in ANALYSIS_ONLY_REGIONS]
+
+
+def face_regions(BGR: NDArray[np.uint8], yunet_model: Path | None = None) -> list[Region]:
+    """The cheeks of the largest face, then its forehead and chin (``ANALYSIS_ONLY_REGIONS``) where they lie
+    in the photo; ``RetakeNeeded("no_face")`` when there is no face."""
     small, scale = _downscale(BGR)
     height, width = BGR.shape[:2]
     if yunet_model is not None:
@@ -180,12 +246,13 @@ def cheek_regions(BGR: NDArray[np.uint8], yunet_model: Path | None = None) -> li
                 eyes = sorted([points[0], points[1]], key=lambda p: p[0])
                 mouths = sorted([points[3], points[4]], key=lambda p: p[0])
                 regions = cheeks_from_landmarks(eyes[0], eyes[1], mouths[0], mouths[1])
-                return [Region(r.name, _clip_inside(r.polygon, width, height)) for r in regions]
+                regions += forehead_chin_from_landmarks(eyes[0], eyes[1], mouths[0], mouths[1])
+                return _inside(regions, width, height)
     else:
         grey = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
         boxes = np.asarray(_haar().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5), dtype=np.float64)
         if len(boxes):
             box = boxes[int(np.argmax(boxes[:, 2] * boxes[:, 3]))] / scale
             if box[2] >= MIN_FACE_SHARE * min(height, width):
-                return [Region(r.name, _clip_inside(r.polygon, width, height)) for r in cheeks_from_box(box)]
+                return _inside(cheeks_from_box(box) + forehead_chin_from_box(box), width, height)
     raise Retake.NO_FACE.error("No face was found in the photo.")

@@ -8,7 +8,7 @@ numbers of the returned ``Measurement`` only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from color.quality import (
 from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_pixels
 from color.skin_colour import RegionCodes, region_colours, rough_skin_XYZ
+from color.skin_map import LeftRight, RegionAnalysis, analyse_regions, in_skin_tone, skin_tone_regions
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 DIAGNOSIS_LONG_SIDE = 1600  # the search for a card-like patch grid, when no card was found, runs at this size
@@ -99,6 +100,8 @@ class Measurement:
     regions: list[RegionColour]
     cheek_difference_dE00: float
     quality: list[QualityCheck] = field(default_factory=list)
+    region_analyses: list[RegionAnalysis] = field(default_factory=list)  # every measured region, forehead too
+    left_right: LeftRight | None = None  # None unless both cheeks were measured
 
 
 def candidate_cards(card_reference: str | None) -> list[ReferenceCard]:
@@ -315,9 +318,9 @@ def measure_image(
     photo, reference, pose = _locate(photo, cards, full_resolution)
     samples = sample_patches(photo.BGR, pose)
     if regions is None:
-        from color.face import cheek_regions
+        from color.face import face_regions
 
-        parsed = cheek_regions(photo.BGR, face_model)
+        parsed = face_regions(photo.BGR, face_model)
     else:  # regions come in the full-size upright photo's pixels
         parsed = [Region(r.name, r.polygon * photo.scale) for r in parse_regions(regions, photo.size)]
     refused: dict[str, RetakeNeeded] = {}
@@ -332,8 +335,10 @@ def measure_image(
     ratios = {name: light.ratio_at(centre) for name, centre in region_centres.items()}
     items = [RegionCodes(item.region, item.codes, item.off_card_share, ratios[item.region.name]) for item in usable]
     first = fit(prepared, methods=(DEFAULT_METHOD,), leave_one_out=False, scored=False)  # only locates the skin
-    calibration: Calibration = fit(prepared, focus_Lab=XYZ_to_Lab_D65(rough_skin_XYZ(items, first)))
-    colours = _region_colours(items, calibration, refused)
+    tone_items = [item for item in items if in_skin_tone(item.region.name)] or items  # forehead, chin: analysed only
+    calibration: Calibration = fit(prepared, focus_Lab=XYZ_to_Lab_D65(rough_skin_XYZ(tone_items, first)))
+    analysed = _region_colours(items, calibration, refused)
+    colours = skin_tone_regions(analysed, [r.name for r in parsed], refused)
     Lab, cheek_difference = combine_regions(colours)
     measured = [colour.name for colour in colours]
 
@@ -350,10 +355,10 @@ def measure_image(
         cheek_difference,
         left_out_share=max(colour.left_out_share for colour in colours),
         regions_refused={name: f"{error.code}: {error.detail}" for name, error in refused.items()},
-        regions_total=len(parsed),
+        regions_total=sum(in_skin_tone(r.name) for r in parsed) or len(parsed),
         light_on_regions=max(abs(ratios[n] - 1.0) for n in measured),
     )
-    return Measurement(
+    measurement = Measurement(
         Lab_D65=Lab,
         uncertainty_dE00_95=uncertainty_95(components, lightness_error_dE00(Lab, light_sigma)),
         skin_tone=describe_skin_tone(Lab),
@@ -371,3 +376,8 @@ def measure_image(
         cheek_difference_dE00=cheek_difference,
         quality=quality,
     )
+    uncertainty, outline = measurement.uncertainty_dE00_95, card_outline_px(pose)
+    analyses, left_right = analyse_regions(
+        photo.BGR, items, analysed, pose, calibration, uncertainty_dE00_95=uncertainty, exclude=outline
+    )
+    return replace(measurement, region_analyses=analyses, left_right=left_right)

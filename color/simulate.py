@@ -372,9 +372,14 @@ def _white_patch_clipped_share(codes: NDArray[np.uint8], card: ReferenceCard, sh
     return float(np.mean(np.any(values >= PLAIN_WHITE_CODE, axis=1)))
 
 
-def render_photo(scene: Scene, phone: Phone, shot: Shot, rng: np.random.Generator) -> RenderedPhoto:
-    """Render one JPEG of the scene through the phone, with the truth, the cheek regions and the card's corners."""
+def render_photo(
+    scene: Scene, phone: Phone, shot: Shot, rng: np.random.Generator, edit_raw: Callable[[SceneRaw], None] | None = None
+) -> RenderedPhoto:
+    """Render one JPEG of the scene through the phone, with the truth, the cheek regions and the card's corners;
+    ``edit_raw`` changes the raw scene in place first (``color.simulate_marks`` puts marks on the skin)."""
     raw = scene_raw(scene, shot, phone.sensitivities, rng)
+    if edit_raw is not None:
+        edit_raw(raw)
     codes = _phone_pipeline(raw, phone, shot, rng)
     clipped_share = _white_patch_clipped_share(codes, scene.card, shot)
     corners = card_corners_px(scene.card, shot)

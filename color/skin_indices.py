@@ -131,9 +131,9 @@ def model_Lab(melanin_od: ArrayLike, blood_uM_cm: ArrayLike) -> NDArray[np.float
 
 def _model_Lab_and_jacobian(parameters: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Model CIELAB (N, 3) at (D, B) (N, 2) and ∂Lab/∂(D, B) (N, 3, 2) by forward differences."""
-    Lab = model_Lab(parameters[:, 0], parameters[:, 1])
-    columns = [(model_Lab(*(parameters + PARAMETER_STEP * axis).T) - Lab) / PARAMETER_STEP for axis in np.eye(2)]
-    return Lab, np.stack(columns, axis=-1)
+    stepped = parameters[None] + PARAMETER_STEP * np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])[:, None]
+    Lab = model_Lab(stepped[..., 0], stepped[..., 1])  # one call: the point and its two steps
+    return Lab[0], np.stack([(Lab[1] - Lab[0]) / PARAMETER_STEP, (Lab[2] - Lab[0]) / PARAMETER_STEP], axis=-1)
 
 
 def delta_E00_metric(Lab: ArrayLike, step: float = LAB_STEP) -> NDArray[np.float64]:
@@ -141,18 +141,17 @@ def delta_E00_metric(Lab: ArrayLike, step: float = LAB_STEP) -> NDArray[np.float
     central differences of colour-science's CIEDE2000 (Sharma et al. 2005) along the axes and their sums."""
     Lab = np.asarray(Lab, dtype=np.float64)
     eye = np.eye(3)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    directions = np.concatenate([eye, [eye[i] + eye[j] for i, j in pairs]])  # the axes, then their sums
+    offsets = np.concatenate([directions, -directions]) * step  # (12, 3)
+    shifted = Lab[None] + offsets.reshape(12, *(1,) * (Lab.ndim - 1), 3)
+    difference = delta_E00(np.broadcast_to(Lab, shifted.shape), shifted) ** 2  # one CIEDE2000 call for all 12
+    squared = (difference[:6] + difference[6:]) / (2.0 * step**2)
     metric = np.empty((*Lab.shape[:-1], 3, 3))
-
-    def squared(direction: NDArray[np.float64]) -> NDArray[np.float64]:
-        plus = delta_E00(Lab, Lab + step * direction) ** 2
-        minus = delta_E00(Lab, Lab - step * direction) ** 2
-        return (plus + minus) / (2.0 * step**2)
-
-    diagonal = [squared(eye[i]) for i in range(3)]
     for i in range(3):
-        metric[..., i, i] = diagonal[i]
-        for j in range(i + 1, 3):
-            metric[..., i, j] = metric[..., j, i] = (squared(eye[i] + eye[j]) - diagonal[i] - diagonal[j]) / 2.0
+        metric[..., i, i] = squared[i]
+    for k, (i, j) in enumerate(pairs):
+        metric[..., i, j] = metric[..., j, i] = (squared[3 + k] - squared[i] - squared[j]) / 2.0
     return metric
 
 
