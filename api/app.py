@@ -18,6 +18,7 @@ from api.measurements.controllers import MeasurementController
 from api.memory import configure_allocator
 from api.orders.controllers import LabOrderController, OrderController, ReorderAdviceController
 from api.privacy.controllers import MeController
+from api.reports.controllers import ReportController
 from api.settings import Settings, get_settings
 from api.storage import Storage
 from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             MeasurementController,
+            ReportController,
             MatchController,
             FormulationController,
             LabFormulationController,

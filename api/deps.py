@@ -1,7 +1,7 @@
 """Services built once when the app starts, and the dependencies that hand them to handlers by parameter name.
 
-A handler asks for ``measurements``, ``formulations``, ``orders``, ``fulfilment``, ``privacy``, ``storage``,
-``settings`` or ``principal`` (the authenticated caller) and gets the one instance the app holds.
+A handler asks for ``measurements``, ``formulations``, ``orders``, ``fulfilment``, ``privacy``, ``reports``,
+``storage``, ``settings`` or ``principal`` (the authenticated caller) and gets the one instance the app holds.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from api.fulfilment.service import FulfilmentService
 from api.measurements.service import MeasurementService
 from api.orders.service import OrderPolicy, OrderService
 from api.privacy.service import PrivacyService
+from api.reports.service import ReportService
 from api.sealing import Sealer
 from api.settings import Settings
 from api.storage import Storage
@@ -36,6 +37,7 @@ class Services:
     orders: OrderService
     fulfilment: FulfilmentService
     privacy: PrivacyService
+    reports: ReportService
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def build_services(settings: Settings, storage: Storage, keys: Keys) -> Services
         limiter=limiter,
         face_model=settings.face_model,
         privacy_notices=tuple(settings.privacy_notice_versions),
+        formulation_records=storage.formulations,
     )
     formulations = FormulationService(
         storage.formulations,
@@ -97,7 +100,14 @@ def build_services(settings: Settings, storage: Storage, keys: Keys) -> Services
             inbound_secret=keys.inbound_webhook_secret,
             max_body_bytes=settings.max_json_body_bytes,
         ),
-        privacy=PrivacyService(storage.customers, measurements=measurements, formulations=formulations, orders=orders),
+        privacy=PrivacyService(
+            storage.customers,
+            measurements=measurements,
+            formulations=formulations,
+            orders=orders,
+            consents=storage.consents,
+        ),
+        reports=ReportService(measurements, limiter=limiter),
     )
 
 
@@ -124,5 +134,5 @@ DEPENDENCIES: dict[str, Provide] = {
     "principal": Provide(provide_principal, sync_to_thread=False),
     "settings": Provide(_provide_settings, sync_to_thread=False),
     **{name: _provide_service(name) for name in ("storage", "measurements", "formulations", "orders",
-                                                 "fulfilment", "privacy")},
+                                                 "fulfilment", "privacy", "reports")},
 }  # fmt: skip

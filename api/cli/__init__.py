@@ -1,5 +1,5 @@
 """The ``tonematch`` command line: ``serve``, ``worker``, ``token``, ``orders``, ``catalog``, ``measure``, ``card``,
-``formulate`` and ``bases``."""
+``formulate``, ``bases``, ``timeline`` and ``compare``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import sys
 import click
 
 from api.cli.admin import catalog, orders, token
+from api.cli.report import report
 from api.cli.science import bases, card, formulate, measure
 from api.cli.serve import serve, worker
+from api.cli.skin import compare, timeline
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,7 +19,7 @@ def cli() -> None:
     """tonematch: skin tone measurement and made-to-order foundation."""
 
 
-for command in (serve, worker, token, orders, catalog, measure, card, formulate, bases):
+for command in (serve, worker, token, orders, catalog, measure, card, formulate, bases, timeline, compare, report):
     cli.add_command(command)
 
 

@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter
 from pydantic import TypeAdapter, ValidationError
 
 from api.errors import ApiError, BodyTooLarge, InvalidRequest, MalformedBody
+from api.measurements.analysis_schemas import ComparisonOut, TimelineOut
 from api.measurements.schemas import (
     IMAGE_PART_TYPES,
     ConsentVersion,
@@ -18,7 +19,6 @@ from api.measurements.schemas import (
     MeasurementForm,
     MeasurementOut,
     MeasurementPage,
-    TimelineOut,
 )
 from api.measurements.service import CropsUpload, MeasurementService, PhotoUpload
 from api.settings import Settings
@@ -37,6 +37,7 @@ SKIN_PART_PREFIX = "skin_crop_"
 MAX_CARD_FIELD = 80
 CONSENT: TypeAdapter[str] = TypeAdapter(ConsentVersion)
 MeasurementId = Annotated[str, PathParameter(description="Measurement id (`msr_…`)")]
+ComparedId = Annotated[str, QueryParameter(min_length=1, max_length=64, description="Measurement id (`msr_…`)")]
 Cursor = Annotated[
     str | None,
     QueryParameter(max_length=64, description="`next_cursor` of the previous page; absent for the first page"),
@@ -219,6 +220,27 @@ class MeasurementController(Controller):
         self, principal: NamedDependency[Principal], measurements: NamedDependency[MeasurementService]
     ) -> TimelineOut:
         return await measurements.timeline(principal.subject)
+
+    @get(
+        "/compare",
+        summary="Two of the caller's measurements compared: each metric's change against the measurement noise",
+        description=(
+            "`before` and `after` name two of the caller's measurements. For L*, a*, b*, the CIEDE2000 between them, "
+            "ITA°, the melanin and erythema indices and, where both measured them, each region's indices, evenness "
+            "and spot area and the left-right differences: both values, the change, the two measurements' combined "
+            "95 % uncertainty (half-widths in quadrature) and a verdict in plain words. An id that is not one of the "
+            "caller's is a 404; the same id twice or a missing parameter a 400."
+        ),
+        responses=problems("invalid_request", "not_found"),
+    )
+    async def compare(
+        self,
+        principal: NamedDependency[Principal],
+        measurements: NamedDependency[MeasurementService],
+        before: ComparedId,
+        after: ComparedId,
+    ) -> ComparisonOut:
+        return await measurements.compare(principal.subject, before, after)
 
     @get("/{measurement_id:str}", summary="One of the caller's measurements", responses=problems("not_found"))
     async def read(

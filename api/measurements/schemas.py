@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
+from api.measurements.region_schemas import LEFT_RIGHT_EXAMPLE, REGION_EXAMPLE, LeftRightOut, RegionOut
 from api.schemas import ColourSpace, LabD65, Spectrum
 
 ConsentVersion = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -47,13 +48,6 @@ CALIBRATION_EXAMPLE: JsonDict = {
     "scene_white": {"as_shot_xy": [0.3221, 0.3379], "as_shot_cct_K": 5980},
     "mirrored_photo": False,
 }
-REGION_EXAMPLE: JsonDict = {
-    "name": "left_cheek",
-    "lab": {"L": 58.4, "a": 12.1, "b": 17.6},
-    "pixels": 8120,
-    "skin_pixels": 7311,
-    "spread_dE00": 1.12,
-}
 QUALITY_EXAMPLE: JsonDict = {
     "check": "card_found",
     "passed": True,
@@ -83,6 +77,7 @@ PHOTO_MEASUREMENT_EXAMPLE: JsonDict = {
     "calibration": CALIBRATION_EXAMPLE,
     "regions": [REGION_EXAMPLE, {**REGION_EXAMPLE, "name": "right_cheek", "lab": {"L": 58.0, "a": 12.7, "b": 18.2}}],
     "cheek_difference_dE00": 0.74,
+    "left_right": LEFT_RIGHT_EXAMPLE,
     "quality": [QUALITY_EXAMPLE],
 }
 INSTRUMENT_MEASUREMENT_EXAMPLE: JsonDict = {
@@ -105,6 +100,7 @@ INSTRUMENT_MEASUREMENT_EXAMPLE: JsonDict = {
     "calibration": None,
     "regions": None,
     "cheek_difference_dE00": None,
+    "left_right": None,
     "quality": None,
 }
 
@@ -257,16 +253,6 @@ class CalibrationOut(BaseModel):
     mirrored_photo: bool = Field(description="True when the photo was mirrored (a selfie) and read the right way")
 
 
-class RegionOut(BaseModel):
-    """One measured skin region (a cheek): its colour, its size and how much its skin varies."""
-
-    name: str = Field(description="The region's name, as given or placed by the server (`left_cheek`)")
-    lab: LabD65
-    pixels: int = Field(description="Pixels in the region")
-    skin_pixels: int = Field(description="Pixels kept as evenly lit skin")
-    spread_dE00: float = Field(description="Spread of the kept pixels' colour, CIEDE2000")
-
-
 class QualityCheckOut(BaseModel):
     """One photo check: what was measured against which limit, and whether it passed."""
 
@@ -287,6 +273,9 @@ class PhotoResultOut(BaseModel):
     calibration: CalibrationOut
     regions: list[RegionOut]
     cheek_difference_dE00: float
+    left_right: LeftRightOut | None = Field(
+        default=None, description="Left cheek against right; null unless both cheeks were measured"
+    )
     quality: list[QualityCheckOut]
 
 
@@ -325,6 +314,9 @@ class MeasurementOut(BaseModel):
     calibration: CalibrationOut | None = None
     regions: list[RegionOut] | None = None
     cheek_difference_dE00: float | None = None
+    left_right: LeftRightOut | None = Field(
+        default=None, description="Left cheek against right; null unless both cheeks were measured (and before it was)"
+    )
     quality: list[QualityCheckOut] | None = None
 
 
@@ -337,61 +329,3 @@ class MeasurementPage(BaseModel):
 
     items: list[MeasurementOut]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next (older) page; null on the last")
-
-
-TIMELINE_EXAMPLE: JsonDict = {
-    "points": [
-        {"measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718", "created_at": "2026-03-01T09:30:00Z", "source": "photo",
-         "lab": {"L": 58.2, "a": 13.4, "b": 17.9}, "melanin_od": 0.118, "melanin_od_95": 0.061,
-         "erythema_uM_cm": 0.92, "erythema_uM_cm_95": 1.1},
-        {"measurement_id": "msr_0190c5a8e2b2b0c1d2e3f4a5b607", "created_at": "2026-06-01T09:30:00Z", "source": "photo",
-         "lab": {"L": 58.6, "a": 11.0, "b": 17.6}, "melanin_od": 0.112, "melanin_od_95": 0.058,
-         "erythema_uM_cm": -0.35, "erythema_uM_cm_95": 1.0},
-    ],
-    "metrics": [
-        {"metric": "erythema_uM_cm", "unit": "µM·cm", "points": 2, "change_since_first": -1.27,
-         "change_combined_95": 1.49, "slope_per_month": None, "slope_low_per_month": None,
-         "slope_high_per_month": None,
-         "verdict": "Redness (erythema index): no change you can tell from measurement noise since 2026-03-01 "
-         "(-1.27 µM·cm, noise ±1.49). A trend needs three measurements on two days or more."},
-    ],
-}  # fmt: skip
-
-
-class TimelinePointOut(BaseModel):
-    """One measurement on the customer's timeline: its colour and its indices with their 95 % half-widths."""
-
-    measurement_id: str
-    created_at: datetime
-    source: Literal["photo", "instrument"]
-    lab: LabD65
-    melanin_od: float | None = Field(description="Melanin index (see `SkinIndicesOut`); null if not computed")
-    melanin_od_95: float | None
-    erythema_uM_cm: float | None = Field(description="Erythema index (see `SkinIndicesOut`); null if not computed")
-    erythema_uM_cm_95: float | None
-
-
-class MetricTrendOut(BaseModel):
-    """A metric over time: the change since the first measurement against the two measurements' combined
-    uncertainty, and a robust trend (Theil-Sen slope per month with its 95 % interval) from three measurements."""
-
-    metric: Literal["melanin_od", "erythema_uM_cm"]
-    unit: str
-    points: int = Field(description="Measurements that have this metric")
-    change_since_first: float | None = Field(description="Last minus first; null with fewer than two")
-    change_combined_95: float | None = Field(
-        description="The two measurements' 95 % half-widths added in quadrature; null when one is not stated"
-    )
-    slope_per_month: float | None = Field(description="Theil-Sen slope; null with fewer than three measurements")
-    slope_low_per_month: float | None
-    slope_high_per_month: float | None
-    verdict: str = Field(description="The change and the trend in plain words")
-
-
-class TimelineOut(BaseModel):
-    """The customer's measurements oldest first, and what changed."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [TIMELINE_EXAMPLE]})
-
-    points: list[TimelinePointOut]
-    metrics: list[MetricTrendOut]

@@ -15,6 +15,11 @@ from typing import Any
 import anyio
 
 from api.errors import InvalidRequest, NotFound, UnknownConsentVersion
+from api.formulations.schemas import FormulationOut
+from api.measurements.analysis_schemas import ComparisonOut, TimelineOut
+from api.measurements.compare import compare
+from api.measurements.regions import lab_out as lab_out  # noqa: PLC0414 - api.formulations reads it here
+from api.measurements.regions import left_right_out, regions_out
 from api.measurements.schemas import (
     CalibrationOut,
     InputMode,
@@ -24,15 +29,13 @@ from api.measurements.schemas import (
     MeasurementPage,
     PhotoResultOut,
     QualityCheckOut,
-    RegionOut,
     SceneWhiteOut,
     SkinIndicesOut,
     SkinToneOut,
-    TimelineOut,
 )
 from api.measurements.timeline import timeline
 from api.memory import PhotoBudget
-from api.schemas import LabD65
+from api.storage.formulations import FormulationRepository
 from api.storage.ids import MEASUREMENT_ID_PREFIX, is_valid_id, new_id
 from api.storage.measurements import MeasurementRepository
 from api.web.metrics import MEASUREMENTS
@@ -66,12 +69,6 @@ class CropsUpload:
     parts: dict[str, bytes]
     consent: str
     card: str | None
-
-
-def lab_out(Lab: Any) -> LabD65:
-    """CIELAB (D65, 2°) rounded to three decimals for a response."""
-    L, a, b = (round(float(v), 3) for v in Lab)
-    return LabD65(L=L, a=a, b=b)
 
 
 def skin_indices_out(Lab: Any, uncertainty_dE00_95: float | None) -> SkinIndicesOut:
@@ -123,16 +120,8 @@ def photo_result(measured: Measurement) -> PhotoResultOut:
             ),
             mirrored_photo=measured.mirrored,
         ),
-        regions=[
-            RegionOut(
-                name=region.name,
-                lab=lab_out(region.Lab_D65),
-                pixels=region.pixels,
-                skin_pixels=region.kept,
-                spread_dE00=round(region.spread_dE00, 2),
-            )
-            for region in measured.regions
-        ],
+        regions=regions_out(measured.regions, measured.region_analyses),
+        left_right=left_right_out(measured.left_right),
         cheek_difference_dE00=round(measured.cheek_difference_dE00, 2),
         quality=[
             QualityCheckOut(check=q.name, passed=q.passed, value=q.value, limit=q.limit, detail=q.detail)
@@ -151,14 +140,16 @@ class MeasurementService:
         limiter: anyio.CapacityLimiter,
         face_model: Path | None,
         privacy_notices: tuple[str, ...] = ("2026-01",),
+        formulation_records: FormulationRepository | None = None,
     ) -> None:
         self._repository = repository
+        self._formulation_records = formulation_records  # read for the timeline: when the recipe changed
         self._limiter = limiter
         self._photos = PhotoBudget(limiter)
         self._face_model = face_model
         self._privacy_notices = privacy_notices
 
-    def _check_consent(self, consent: str) -> None:
+    def check_consent(self, consent: str) -> None:
         """The consent must name a privacy notice this service has published, not any string."""
         if consent not in self._privacy_notices:
             raise UnknownConsentVersion(
@@ -169,7 +160,7 @@ class MeasurementService:
 
     async def record_instrument_reading(self, customer_id: str, reading: InstrumentReadingIn) -> MeasurementOut:
         """Convert an instrument reading to CIELAB D65/2°, describe it, and store it for the customer."""
-        self._check_consent(reading.consent)
+        self.check_consent(reading.consent)
         if reading.spectrum is not None:
             converted = reflectance_to_Lab_D65(reading.spectrum.wavelengths_nm, reading.spectrum.reflectance)
             illuminant, observer = None, None
@@ -199,7 +190,7 @@ class MeasurementService:
 
     async def record_photo(self, customer_id: str, upload: PhotoUpload) -> MeasurementOut:
         """Measure the photo in a worker thread, then keep only the numbers."""
-        self._check_consent(upload.consent)
+        self.check_consent(upload.consent)
         measured = await self._photos.run(
             upload.photo,
             partial(measure_photo, upload.photo, card=upload.card, regions=upload.regions, face_model=self._face_model),
@@ -208,7 +199,7 @@ class MeasurementService:
 
     async def record_crops(self, customer_id: str, upload: CropsUpload) -> MeasurementOut:
         """Check and measure the crops of one photo in a worker thread, then keep only the numbers."""
-        self._check_consent(upload.consent)
+        self.check_consent(upload.consent)
         measured = await anyio.to_thread.run_sync(
             partial(measure_crops, upload.crops, upload.parts, card=upload.card), limiter=self._limiter
         )
@@ -231,6 +222,7 @@ class MeasurementService:
             calibration=result.calibration,
             regions=result.regions,
             cheek_difference_dE00=result.cheek_difference_dE00,
+            left_right=result.left_right,
             quality=result.quality,
         )
         await self._repository.add(customer_id, measurement.id, measurement.model_dump(mode="json"))
@@ -264,8 +256,25 @@ class MeasurementService:
         return [m for m in found if m is not None]
 
     async def timeline(self, customer_id: str) -> TimelineOut:
-        """Every measurement the customer still has, oldest first, with each metric's change and trend."""
-        return timeline(await self.all_of(customer_id))
+        """Every measurement the customer still has, oldest first, with each metric's change and trend, and the
+        formulations made meanwhile."""
+        formulations = []
+        if self._formulation_records is not None:
+            for formulation_id in await self._formulation_records.ids(customer_id):
+                record = await self._formulation_records.get(customer_id, formulation_id)
+                if record is not None:
+                    formulations.append(FormulationOut.model_validate(record))
+        return timeline(await self.all_of(customer_id), formulations)
+
+    async def compare(self, customer_id: str, before_id: str, after_id: str) -> ComparisonOut:
+        """Two of the customer's own measurements compared (``api.measurements.compare``); 404 for an id that is
+        not theirs, 400 for the same id twice."""
+        if before_id == after_id:
+            raise InvalidRequest(
+                "`before` and `after` are the same measurement: compare two different ones.",
+                extra={"errors": [{"key": "after", "message": "must differ from before", "source": "query"}]},
+            )
+        return compare(await self.get(customer_id, before_id), await self.get(customer_id, after_id))
 
     async def ids_of(self, customer_id: str) -> list[str]:
         return await self._repository.ids(customer_id)

@@ -1,9 +1,16 @@
-"""The customer's data rights: see everything kept (export) and erase it.
+"""The customer's data rights: see everything kept (export) and erase it; give or withdraw the consent to keeping
+the measurement history.
 
 Erasure deletes measurements and formulations. Orders are accounting records and are kept, with the name
 and address removed; an order not yet in production is cancelled first. While an order is being made or
 is on its way, erasure is refused (the address is still needed to deliver it): the customer can erase
 once it is delivered.
+
+History: without the customer's consent only the latest measurement is kept (``api.storage.measurements`` drops
+older ones as a new one is stored); withdrawing it deletes every older one at once. Nothing else needs an old
+measurement: a formulation carries the colour it was made for (``target_lab``), the lab's batch sheets and
+corrections and reorders read the formulation, and reorder advice compares the new measurement with it. Orders
+and formulations keep the id of the measurement they came from, which may then name one no longer kept.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from api.formulations.service import FormulationService
 from api.measurements.service import MeasurementService
 from api.orders.service import OrderService
 from api.orders.states import FINAL, OPEN_BEFORE_PRODUCTION
-from api.privacy.schemas import DataExport, ErasureOut
+from api.privacy.schemas import DataExport, ErasureOut, HistoryConsentEventOut, HistoryConsentIn, HistoryConsentOut
+from api.storage.consents import ConsentRepository
 from api.storage.customers import CustomerRepository
 
 
@@ -27,8 +35,10 @@ class PrivacyService:
         measurements: MeasurementService,
         formulations: FormulationService,
         orders: OrderService,
+        consents: ConsentRepository,
     ) -> None:
         self._customers = customers
+        self._consents = consents
         self._measurements = measurements
         self._formulations = formulations
         self._orders = orders
@@ -39,10 +49,31 @@ class PrivacyService:
             customer_id=customer_id,
             exported_at=datetime.now(UTC),
             measurements=await self._measurements.all_of(customer_id),
+            history_consent=await self.history_consent(customer_id),
+            history_consent_log=[
+                HistoryConsentEventOut.model_validate(e) for e in await self._consents.history_log(customer_id)
+            ],
             formulations=formulations,
             corrections=corrections,
             orders=await self._orders.all_own(customer_id),
         )
+
+    async def history_consent(self, customer_id: str) -> HistoryConsentOut:
+        record = await self._consents.history(customer_id)
+        if record is None:
+            return HistoryConsentOut(granted=False, notice=None, updated_at=None)
+        return HistoryConsentOut.model_validate(record)
+
+    async def set_history_consent(self, customer_id: str, change: HistoryConsentIn) -> HistoryConsentOut:
+        """Grant (the notice must be one in force) or withdraw; a withdrawal keeps only the latest measurement."""
+        if change.notice is not None:
+            self._measurements.check_consent(change.notice)
+        record = {"granted": change.granted, "notice": change.notice, "updated_at": datetime.now(UTC).isoformat()}
+        if change.granted:
+            await self._consents.grant_history(customer_id, record)
+            return HistoryConsentOut.model_validate(record)
+        withdrawal = await self._consents.withdraw_history(customer_id, record)
+        return HistoryConsentOut.model_validate({**record, "measurements_deleted": len(withdrawal.dropped)})
 
     async def erase(self, customer_id: str) -> ErasureOut:
         orders = await self._orders.all_own(customer_id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from api.settings import Settings
 from api.storage.client import RedisClient, connect, ping
+from api.storage.consents import ConsentRepository
 from api.storage.customers import CustomerRepository
 from api.storage.formulations import FormulationRepository
 from api.storage.limits import RateLimits, RevokedTokens
@@ -30,6 +31,7 @@ class Storage:
     orders: OrderRepository
     outboxes: Outboxes
     customers: CustomerRepository
+    consents: ConsentRepository
     service_keys: ServiceKeyRegistry
     rate_limits: RateLimits
     revoked_tokens: RevokedTokens
@@ -44,6 +46,7 @@ class Storage:
             orders=OrderRepository(client),
             outboxes=Outboxes(client),
             customers=CustomerRepository(client),
+            consents=ConsentRepository(client),
             service_keys=ServiceKeyRegistry(client),
             rate_limits=RateLimits(client),
             revoked_tokens=RevokedTokens(client),

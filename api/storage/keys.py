@@ -13,6 +13,9 @@ Keys (``tm:{pNN}`` is a partition's tag, ``c:<customer>`` a customer inside it):
 - ``tm:{pNN}:c:<customer>:msr:<id>``: one measurement, JSON; expires after the retention period unless an
   order keeps it; ``...:msrs``: sorted set of the customer's measurement ids (all scores 0, lexical order)
 - ``tm:{pNN}:c:<customer>:fml:<id>`` and ``...:fmls``: formulations, the same way; ``...:fml:<id>:corrections``
+- ``tm:{pNN}:c:<customer>:history-consent``: JSON of the customer's consent to keeping their measurement history
+  (``granted``, ``notice``, ``updated_at``); absent means not given: only the latest measurement is kept.
+  ``...:history-consent:log``: list of every grant and withdrawal, JSON
 - ``tm:fml-owner:<id>``: the customer of a formulation, for the lab's lookup by id
 - ``tm:{shades}:list`` and ``tm:{shades}:version``: the imported catalogue
 - ``tm:{pNN}:ord:<id>``: hash with ``status``, ``updated_at``, ``record`` (JSON of what was ordered),
@@ -69,6 +72,14 @@ def measurement_key(customer_id: str, measurement_id: str) -> str:
 
 def measurement_index_key(customer_id: str) -> str:
     return f"{customer_tag(customer_id)}:msrs"
+
+
+def history_consent_key(customer_id: str) -> str:
+    return f"{customer_tag(customer_id)}:history-consent"
+
+
+def history_consent_log_key(customer_id: str) -> str:
+    return f"{history_consent_key(customer_id)}:log"
 
 
 def formulation_key(customer_id: str, formulation_id: str) -> str:

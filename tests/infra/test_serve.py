@@ -134,6 +134,8 @@ def test_serve_with_several_api_processes_shares_one_redis(tmp_path: Path) -> No
     reading = {"source": "instrument", "instrument": "e2e", "consent": "2026-01", "lab": {"L": 55, "a": 11, "b": 17}}
     with serving(data_dir, port, "--processes", "2", "--no-worker") as base:
         headers = {"Authorization": f"Bearer {_token(data_dir)}"}
+        consent = {"granted": True, "notice": "2026-01"}  # keep the history: all six measurements
+        assert httpx.put(f"{base}/v1/me/history-consent", json=consent, headers=headers).status_code == 200
         ids = [httpx.post(f"{base}/v1/measurements/", json=reading, headers=headers).json()["id"] for _ in range(6)]
         listed = httpx.get(f"{base}/v1/measurements/?limit=10", headers=headers).json()["items"]
         assert sorted(m["id"] for m in listed) == sorted(ids)

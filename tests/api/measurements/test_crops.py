@@ -21,6 +21,7 @@ from color.device_capture import CapturedCrops, capture_crops
 from color.packaged_data import load_card
 from color.simulate import RenderedPhoto
 from tests.api.measurements.test_photo import no_file_written
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import assert_problem
 from tests.color.conftest import render
 
@@ -64,6 +65,7 @@ def test_crops_are_measured_as_the_whole_photo_and_only_numbers_kept(  # noqa: P
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     headers = auth(Role.CUSTOMER, "cus_1")
+    grant_history(client, headers)  # the crops' and the whole photo's measurements are both kept
     caplog.set_level(logging.DEBUG)
     with no_file_written() as writes:
         response = _post(client, headers, document=captured.document, parts=captured.parts)

@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.web.tokens import Role
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import READING, assert_problem
 
 URL = "/v1/measurements/"
@@ -144,6 +145,7 @@ def test_history_is_newest_first_and_paginated(
     client: TestClient[Litestar], auth: Callable[..., dict[str, str]]
 ) -> None:
     headers = auth(Role.CUSTOMER, "alice")
+    grant_history(client, headers)
     ids = [
         client.post(URL, json={**READING, "lab": {"L": 40 + i, "a": 10, "b": 15}}, headers=headers).json()["id"]
         for i in range(5)

@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 
 from api.web.tokens import Role
 from color.packaged_data import load_card
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import READING
 from tests.color.conftest import render
 
@@ -18,6 +19,7 @@ def test_an_instrument_reading_has_indices_without_half_widths_and_they_follow_t
     client: TestClient[Litestar], auth: Callable[..., dict[str, str]]
 ) -> None:
     headers = auth(Role.CUSTOMER, "cus_i")
+    grant_history(client, headers)
     light = client.post("/v1/measurements/", json={**READING, "lab": {"L": 65, "a": 10, "b": 16}}, headers=headers)
     darker = client.post("/v1/measurements/", json={**READING, "lab": {"L": 45, "a": 12, "b": 20}}, headers=headers)
     redder = client.post("/v1/measurements/", json={**READING, "lab": {"L": 63, "a": 16, "b": 16}}, headers=headers)

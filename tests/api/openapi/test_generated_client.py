@@ -29,7 +29,10 @@ def generated(client: TestClient[Litestar], tmp_path: Path, monkeypatch: pytest.
     document = tmp_path / "openapi.json"
     document.write_text(json.dumps(client.get("/schema/openapi.json").json()))
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}))
+    # The report is an image or a PDF: the generator reads any binary answer as a File once told they are binary.
+    binary = {"image/png": "application/octet-stream", "application/pdf": "application/octet-stream"}
+    settings = {"post_hooks": [], "package_name_override": PACKAGE, "content_type_overrides": binary}
+    config.write_text(json.dumps(settings))
     command = [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(document), "--config",
                str(config), "--meta", "none", "--output-path", str(tmp_path / PACKAGE)]  # fmt: skip
     generation = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path)

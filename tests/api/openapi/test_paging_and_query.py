@@ -21,6 +21,7 @@ from api.settings import Settings
 from api.storage import Storage
 from api.web.tokens import Role
 from tests.api.openapi.helpers import ORDER_BODY, seed_customer, served_document
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import assert_problem
 
 Auth = Callable[..., dict[str, str]]
@@ -54,6 +55,7 @@ def test_the_webhook_refuses_an_unknown_query_parameter_before_reading_the_body(
 
 def test_the_customer_lists_page_with_cursor(client: TestClient[Litestar], auth: Auth) -> None:
     headers = auth(Role.CUSTOMER, "alice")
+    grant_history(client, headers)
     placed = [seed_customer(client.post, headers)["order_id"] for _ in range(3)]
     first = client.get("/v1/orders/?limit=2", headers=headers).json()
     second = client.get(f"/v1/orders/?limit=2&cursor={first['next_cursor']}", headers=headers).json()

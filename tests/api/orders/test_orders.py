@@ -22,6 +22,7 @@ from api.settings import Settings
 from api.storage import Storage
 from api.web.tokens import Role
 from tests.api.orders.helpers import ADDRESS, Auth, make_formulation, order_body, place_order, signed_event, stale
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import assert_problem
 
 
@@ -442,6 +443,7 @@ def test_a_new_measurement_suggests_a_new_formulation_when_the_skin_has_moved(
     from tests.api.web.test_problems import READING
 
     alice = auth(Role.CUSTOMER, "alice")
+    grant_history(client, alice)
     place_order(client, auth, "alice", formulation)
     near = client.post("/v1/measurements/", json={**READING, "lab": {"L": 58.4, "a": 12, "b": 17}}, headers=alice)
     far = client.post("/v1/measurements/", json={**READING, "lab": {"L": 52, "a": 13, "b": 18}}, headers=alice)

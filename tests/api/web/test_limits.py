@@ -13,6 +13,7 @@ from api.cli import cli
 from api.settings import Settings
 from api.web.tokens import Role
 from tests.api.orders.helpers import make_formulation, place_order
+from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import READING, assert_problem
 from tests.conftest import TEST_SECRET
 
@@ -77,6 +78,7 @@ def test_consent_must_name_a_privacy_notice_in_force(
 ) -> None:
     settings = make_settings(privacy_notice_versions=["2026-01", "2026-07"])
     with TestClient(app=create_app(settings)) as client:
+        grant_history(client, auth(Role.CUSTOMER, "c"))
         for version in ("2026-01", "2026-07"):
             reading = {**READING, "consent": version}
             assert client.post("/v1/measurements/", json=reading, headers=auth(Role.CUSTOMER, "c")).status_code == 201
