@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from api.cli.common import load_settings
+from api.cli.common import with_measurements
 
 if TYPE_CHECKING:
+    from api.measurements.service import MeasurementService
     from api.reports.render import ReportFormat
 
 REPORT_FORMATS: dict[str, ReportFormat] = {".png": "png", ".pdf": "pdf"}
@@ -48,46 +49,20 @@ def _output_format(output: Path, given: str | None) -> ReportFormat:
 def report(customer: str, given_format: str | None, output: Path, before_id: str | None, after_id: str | None) -> None:
     """Draw CUSTOMER's report: colour swatches over time, trends, the face's regions, before and after, the
     conditions and the consent. Made from the measurements in Redis; written to OUTPUT, nowhere else."""
-    import asyncio
-
     import anyio
 
-    from api.errors import ApiError
-    from api.measurements.service import MeasurementService
     from api.reports.service import ReportService
-    from api.storage import Storage
-    from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
 
     image_format = _output_format(output, given_format)
     if not output.parent.is_dir():
         raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist.", param_hint="'-o' / '--output'")
-    settings = load_settings()
-    if settings.redis_url is None:
-        raise click.ClickException("REDIS_URL is not set: point it at the service's Redis")
 
-    async def draw() -> bytes:
-        storage = Storage.open(settings)
-        try:
-            measurements = MeasurementService(
-                storage.measurements,
-                limiter=anyio.CapacityLimiter(1),
-                face_model=None,
-                privacy_notices=tuple(settings.privacy_notice_versions),
-                formulation_records=storage.formulations,
-            )
-            reports = ReportService(measurements, limiter=anyio.CapacityLimiter(1))
-            drawn = await reports.render(customer, image_format, before_id=before_id, after_id=after_id)
-            return drawn.content
-        finally:
-            await storage.aclose()
+    async def draw(measurements: MeasurementService) -> bytes:
+        reports = ReportService(measurements, limiter=anyio.CapacityLimiter(1))
+        drawn = await reports.render(customer, image_format, before_id=before_id, after_id=after_id)
+        return drawn.content
 
-    try:
-        content = asyncio.run(draw())
-    except ApiError as exc:
-        hint = f"\nHint: {exc.hint}" if exc.hint else ""
-        raise click.ClickException(f"no report for {customer!r}: {exc.detail}{hint}") from exc
-    except STORAGE_UNAVAILABLE_ERRORS as exc:
-        raise click.ClickException(f"no report: Redis at REDIS_URL did not answer ({type(exc).__name__})") from exc
+    content = with_measurements(draw, failing=f"no report for {customer!r}: ")
     temporary = output.with_name(output.name + ".partial")
     try:
         temporary.write_bytes(content)

@@ -3,58 +3,18 @@ read from the service's Redis (``REDIS_URL``), as a table or as the API's JSON."
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from api.cli.common import load_settings
+from api.cli.common import with_measurements
 
 if TYPE_CHECKING:
     from api.measurements.analysis_schemas import ComparisonOut, TimelineOut
-    from api.measurements.service import MeasurementService
 
-T = TypeVar("T")
 FORMAT = click.option(
     "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output"
 )
-
-
-def _run(call: Callable[[MeasurementService], Awaitable[T]]) -> T:
-    """Open the service's storage, run ``call`` on a measurement service over it, and close it; an API error (an
-    unknown id) or Redis away is a message and exit status 1."""
-    import anyio
-
-    from api.errors import ApiError
-    from api.measurements.service import MeasurementService
-    from api.storage import Storage
-    from api.storage.client import STORAGE_UNAVAILABLE_ERRORS
-
-    settings = load_settings()
-    if settings.redis_url is None:
-        raise click.ClickException("REDIS_URL is not set: point it at the service's Redis")
-
-    async def run() -> T:
-        storage = Storage.open(settings)
-        try:
-            service = MeasurementService(
-                storage.measurements,
-                limiter=anyio.CapacityLimiter(1),
-                face_model=None,
-                privacy_notices=tuple(settings.privacy_notice_versions),
-                formulation_records=storage.formulations,
-            )
-            return await call(service)
-        finally:
-            await storage.aclose()
-
-    try:
-        return asyncio.run(run())
-    except ApiError as exc:
-        raise click.ClickException(exc.detail) from exc
-    except STORAGE_UNAVAILABLE_ERRORS as exc:
-        raise click.ClickException(f"Redis at REDIS_URL did not answer ({type(exc).__name__})") from exc
 
 
 def _number(value: float | None, digits: int = 2) -> str:
@@ -106,7 +66,7 @@ def _comparison_table(found: ComparisonOut) -> str:
 @FORMAT
 def timeline(customer: str, output: str) -> None:
     """A customer's measurements oldest first, each metric's change and trend, and the formulations made."""
-    found = _run(lambda service: service.timeline(customer))
+    found = with_measurements(lambda service: service.timeline(customer))
     click.echo(found.model_dump_json(indent=2) if output == "json" else _timeline_table(found))
 
 
@@ -117,5 +77,5 @@ def timeline(customer: str, output: str) -> None:
 @FORMAT
 def compare(customer: str, before: str, after: str, output: str) -> None:
     """Two of a customer's measurements (ids BEFORE and AFTER) compared, each change against the noise."""
-    found = _run(lambda service: service.compare(customer, before, after))
+    found = with_measurements(lambda service: service.compare(customer, before, after))
     click.echo(found.model_dump_json(indent=2) if output == "json" else _comparison_table(found))
