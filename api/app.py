@@ -11,12 +11,24 @@ from litestar.datastructures import State
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from api.catalog_admin.controllers import CatalogAdminController
 from api.deps import DEPENDENCIES, Keys, build_services, resolve_keys
 from api.formulations.controllers import FormulationController, LabFormulationController, MatchController
-from api.fulfilment.controllers import OUTBOUND_WEBHOOKS, AdminWebhookController, FulfilmentWebhookController
+from api.fulfilment.controllers import (
+    OUTBOUND_WEBHOOKS,
+    AdminWebhookController,
+    FulfilmentOrderController,
+    FulfilmentWebhookController,
+)
+from api.lab_console.router import LAB_CONSOLE
 from api.measurements.controllers import MeasurementController
 from api.memory import configure_allocator
-from api.orders.controllers import LabOrderController, OrderController, ReorderAdviceController
+from api.orders.controllers import (
+    AdminOrderController,
+    LabOrderController,
+    OrderController,
+    ReorderAdviceController,
+)
 from api.privacy.controllers import MeController
 from api.reports.controllers import ReportController
 from api.settings import Settings, get_settings
@@ -103,8 +115,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReorderAdviceController,
             FulfilmentWebhookController,
             AdminWebhookController,
+            FulfilmentOrderController,
+            AdminOrderController,
+            CatalogAdminController,
             MeController,
             MetricsController,
+            LAB_CONSOLE,
         ],
         lifespan=[_services_lifespan(settings, keys)],
         dependencies=DEPENDENCIES,
@@ -119,7 +135,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[declared_content_type_guard, known_query_parameters_guard, rate_limit_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        request_max_body_size=max(settings.max_json_body_bytes, settings.max_upload_bytes),
+        request_max_body_size=max(
+            settings.max_json_body_bytes, settings.max_upload_bytes, settings.max_catalogue_bytes
+        ),
         state=State({"settings": settings}),
         debug=False,
         logging_config=None,  # ``configure_logging`` owns the handlers; Litestar's queue handler would replace them

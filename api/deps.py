@@ -1,7 +1,8 @@
 """Services built once when the app starts, and the dependencies that hand them to handlers by parameter name.
 
 A handler asks for ``measurements``, ``formulations``, ``orders``, ``fulfilment``, ``privacy``, ``reports``,
-``storage``, ``settings`` or ``principal`` (the authenticated caller) and gets the one instance the app holds.
+``catalog_admin``, ``storage``, ``settings`` or ``principal`` (the authenticated caller) and gets the one instance
+the app holds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from api.catalog_admin.service import CatalogAdminService
 from api.errors import Unauthenticated
+from api.formulations.batches import DispenserLimits
 from api.formulations.service import FormulationService
 from api.fulfilment.service import FulfilmentService
 from api.measurements.service import MeasurementService
@@ -38,6 +41,7 @@ class Services:
     fulfilment: FulfilmentService
     privacy: PrivacyService
     reports: ReportService
+    catalog_admin: CatalogAdminService
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def build_services(settings: Settings, storage: Storage, keys: Keys) -> Services
         shades=storage.shades,
         libraries=LibraryStore(settings.data_dir, settings.base_library),
         limiter=limiter,
+        dispenser=DispenserLimits(settings.batch_min_g, settings.batch_max_g, settings.batch_step_g),
     )
     orders = OrderService(
         storage.orders,
@@ -108,6 +113,7 @@ def build_services(settings: Settings, storage: Storage, keys: Keys) -> Services
             consents=storage.consents,
         ),
         reports=ReportService(measurements, limiter=limiter),
+        catalog_admin=CatalogAdminService(storage.shades, max_bytes=settings.max_catalogue_bytes, limiter=limiter),
     )
 
 
@@ -134,5 +140,5 @@ DEPENDENCIES: dict[str, Provide] = {
     "principal": Provide(provide_principal, sync_to_thread=False),
     "settings": Provide(_provide_settings, sync_to_thread=False),
     **{name: _provide_service(name) for name in ("storage", "measurements", "formulations", "orders",
-                                                 "fulfilment", "privacy", "reports")},
+                                                 "fulfilment", "privacy", "reports", "catalog_admin")},
 }  # fmt: skip

@@ -134,6 +134,21 @@ class OrdersInProgress(Conflict):
     title = "Orders in production or on the way"
 
 
+class BatchIdReused(Conflict):
+    """A batch id that already has a correction, posted with another measurement (the same one answers it again)."""
+
+    code = "batch_id_reused"
+    title = "Batch id already recorded with another measurement"
+
+
+class BatchSizeNotMakeable(ApiError):
+    """A batch size outside what the lab's dispenser makes (the settings' minimum, maximum and step)."""
+
+    status_code = 422
+    code = "batch_size_not_makeable"
+    title = "Batch size the dispenser cannot make"
+
+
 class WebhookSignatureInvalid(ApiError):
     status_code = 401
     code = "webhook_signature_invalid"

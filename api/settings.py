@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.dev_keys import MIN_SECRET_BYTES, development_secret
@@ -18,6 +18,7 @@ from api.dev_keys import MIN_SECRET_BYTES, development_secret
 DATA_KEY_BYTES = 32  # AES-256
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 - a file name, not a secret
 DATA_KEY_FILE_NAME = "data.key"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(BaseSettings):
@@ -109,6 +110,31 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    max_catalogue_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="Limit for a shade catalogue file (`catalog import`, PUT /v1/admin/catalog/sources/{name})",
+    )
+    # Batch sizes the lab's dispenser makes (the batch sheet refuses others with 422 batch_size_not_makeable).
+    # 15 g is the smallest bottle sold: at the dispenser's 0.01 g the rounded grams of a 15 g batch move its masstone
+    # by at most 0.15 ΔE00 from the recipe's exact one (five demo recipes, light to deep), a sixth of the QC
+    # tolerance; at 7 g by up to 0.24 and at 5 g by 0.44, which eats half of it.
+    batch_min_g: float = Field(default=15.0, gt=0, description="Smallest batch the batch sheet gives, grams")
+    batch_max_g: float = Field(
+        default=5000.0, gt=0, description="Largest batch, grams: what the dispenser's mixing vessel holds"
+    )
+    batch_step_g: float = Field(
+        default=1.0, gt=0, description="Batch sizes are whole multiples of this, grams (the dispenser's batch program)"
+    )
+    # The lab's console (``/lab/``): a session outlives one shift (8 h) and no more, so a console left signed in on a
+    # shared bench computer is closed by the next morning; the cookie is Secure unless a localhost test serves HTTP.
+    lab_session_seconds: int = Field(
+        default=8 * 3600, ge=60, le=7 * 24 * 3600, description="Lab console sign-ins last this long, then end"
+    )
+    lab_cookie_secure: bool = Field(
+        default=True,
+        description="Mark the lab console's cookies Secure (HTTPS only); false only for plain-HTTP localhost tests",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -116,6 +142,15 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"TONEMATCH_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
         return value
+
+    @model_validator(mode="after")
+    def _secure_cookies_off_only_on_localhost(self) -> Settings:
+        if not self.lab_cookie_secure and (self.environment == "production" or self.host not in LOOPBACK_HOSTS):
+            raise ValueError(
+                "TONEMATCH_LAB_COOKIE_SECURE=false is only for plain-HTTP tests on localhost (not in production, and "
+                "only with TONEMATCH_HOST 127.0.0.1, ::1 or localhost)"
+            )
+        return self
 
     @field_validator("fulfilment_webhook_url")
     @classmethod

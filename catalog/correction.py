@@ -1,9 +1,11 @@
 """Batch correction: the lab measures a mixed batch; return the additions that bring it back within tolerance.
 
-The lab measures the batch as an opaque drawdown (its masstone, CIELAB D65, or a spectrum). The model's
-error for this batch, measured − predicted masstone, is assumed to persist for small changes (the usual
-assumption of colorant correction, Allen 1980); additions are then chosen so that the corrected prediction
-of the new masstone reaches the masstone intended by the recipe. Only additions are possible once a batch is
+The lab measures the batch as an opaque drawdown (its masstone, CIELAB D65, or a spectrum). The masstone
+intended by the recipe is that of its exact mass fractions (``target_masstone_Lab``): it does not depend on the
+batch size, whereas the grams weighed for a batch are rounded to the dispenser's resolution. The model's error
+for this batch, measured − predicted masstone of the grams weighed, is assumed to persist for small changes (the
+usual assumption of colorant correction, Allen 1980); additions are then chosen so that the corrected prediction
+of the new masstone reaches the intended one. Only additions are possible once a batch is
 mixed, so a deviation that needs less of a base is corrected as far as additions allow, and said so.
 """
 
@@ -41,6 +43,12 @@ def masstone_Lab(library: BaseLibrary, grams: NDArray[np.float64], total_g: floa
     return Lab_under(library.wavelengths_nm, reflectance)
 
 
+def target_masstone_Lab(library: BaseLibrary, fractions: ArrayLike) -> NDArray[np.float64]:
+    """CIELAB (D65, 2°) of an opaque drawdown of the recipe's exact mass fractions: the batch's target, whatever
+    its size (the grams weighed for a size are rounded; their masstone is only a prediction of the batch)."""
+    return masstone_Lab(library, np.asarray(fractions, dtype=np.float64), 1.0)
+
+
 def correct_batch(
     library: BaseLibrary,
     grams: ArrayLike,
@@ -49,12 +57,18 @@ def correct_batch(
     *,
     resolution_g: float = 0.01,
     tolerance_dE00: float = TOLERANCE_DE00,
+    target_Lab: ArrayLike | None = None,
 ) -> Correction:
-    """Additions (grams per base) for a batch of ``batch_g`` made with ``grams`` that measured ``measured_Lab``."""
+    """Additions (grams per base) for a batch of ``batch_g`` made with ``grams`` that measured ``measured_Lab``.
+
+    ``target_Lab`` is the masstone the batch should have (``target_masstone_Lab`` of the recipe's fractions); by
+    default the masstone predicted for ``grams``.
+    """
     base_grams = np.asarray(grams, dtype=np.float64)
     measured = np.asarray(measured_Lab, dtype=np.float64)
-    intended = masstone_Lab(library, base_grams, batch_g)
-    offset = measured - intended  # what the model misses for this batch
+    predicted = masstone_Lab(library, base_grams, batch_g)
+    intended = predicted if target_Lab is None else np.asarray(target_Lab, dtype=np.float64)
+    offset = measured - predicted  # what the model misses for this batch
     before = delta_E00_between(measured, intended)
     zero = np.zeros_like(base_grams)
     if before <= tolerance_dE00:

@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from api.cli.admin import catalog, orders, token
+from api.cli.admin import orders, token
+from api.cli.catalog import catalog
+from api.cli.lab_staff import lab_staff
 from api.cli.report import report
 from api.cli.science import bases, card, formulate, measure
 from api.cli.serve import serve, worker
@@ -19,7 +21,21 @@ def cli() -> None:
     """tonematch: skin tone measurement and made-to-order foundation."""
 
 
-for command in (serve, worker, token, orders, catalog, measure, card, formulate, bases, timeline, compare, report):
+for command in (
+    serve,
+    worker,
+    token,
+    orders,
+    catalog,
+    measure,
+    card,
+    formulate,
+    bases,
+    timeline,
+    compare,
+    report,
+    lab_staff,
+):
     cli.add_command(command)
 
 

@@ -1,9 +1,6 @@
-"""Operator commands: bearer tokens, re-sealing stored addresses after a key rotation, the shade catalogue."""
+"""Operator commands: bearer tokens, and re-sealing stored addresses after a key rotation."""
 
 from __future__ import annotations
-
-from contextlib import ExitStack
-from pathlib import Path
 
 import click
 
@@ -87,47 +84,6 @@ def orders_reseal(force: bool) -> None:
     except SealingError as exc:
         raise click.ClickException(f"stopped: {exc} (is a key still in use missing from TONEMATCH_DATA_KEYS?)") from exc
     click.echo(f"resealed {resealed} of {seen} orders with data key {sealer.current!r}")
-
-
-@click.group()
-def catalog() -> None:
-    """The shade catalogue of existing products."""
-
-
-@catalog.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="Replace the whole catalogue instead of adding to it.")
-def catalog_import(file: Path, replace: bool) -> None:
-    """Import shades from CSV or JSON; each row states its colour space. All rows or none are imported."""
-    from dataclasses import asdict
-
-    from api.storage.client import StorageError
-    from api.storage.shades import import_catalogue
-    from catalog.shades import parse_catalogue
-    from infra.redis_server import RedisServer, RedisServerError, answers_ping
-
-    file_format = "json" if file.suffix.lower() == ".json" else "csv"
-    try:
-        shades = parse_catalogue(file.read_text(encoding="utf-8"), file_format)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"nothing imported: {exc}") from exc
-    settings = load_settings()
-    with ExitStack() as stack:
-        url = settings.redis_url
-        if url is None:  # the embedded Redis: the running service's, or started just for this import
-            server = RedisServer(data_dir=settings.data_dir.resolve() / "redis", binary=settings.redis_server_binary)
-            if not answers_ping(str(server.socket_path)):
-                try:
-                    stack.enter_context(server)
-                except RedisServerError as exc:
-                    raise click.ClickException(str(exc)) from exc
-            url = server.url
-        cluster = settings.redis_cluster and settings.redis_url is not None
-        try:
-            size = import_catalogue(url, [asdict(s) for s in shades], cluster=cluster, replace=replace)
-        except StorageError as exc:
-            raise click.ClickException(f"nothing imported: Redis failed: {exc}") from exc
-    click.echo(f"imported {len(shades)} shades; the catalogue now holds {size}")
 
 
 @token.command("revoke")

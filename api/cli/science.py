@@ -13,6 +13,7 @@ from api.cli.common import load_settings
 
 if TYPE_CHECKING:
     from api.storage.libraries import LibraryStore
+    from catalog.bases import BaseLibrary
     from color.card import ReferenceCard
 
 
@@ -263,21 +264,76 @@ def bases_export(version: str | None) -> None:
 @click.argument("drawdowns", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--version", "new_version", required=True, help="Version name of the fitted library.")
 @click.option("--template", "template_version", default=None, help="Library giving limits and the white's S.")
-def bases_fit(drawdowns: Path, new_version: str, template_version: str | None) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the fitted library's JSON to this file (for review or version control).",
+)
+@click.option("--force", is_flag=True, help="Store a fit whose residuals are beyond the limit (not advised).")
+def bases_fit(
+    drawdowns: Path, new_version: str, template_version: str | None, output: Path | None, force: bool
+) -> None:
     """Fit K and S of every base from drawdown spectra (CSV) and store the new library version.
 
-    It is written to DATA_DIR/bases/VERSION.json; set TONEMATCH_BASE_LIBRARY=VERSION to use it.
+    DRAWDOWNS has the header base,base_fraction,white_fraction,wavelength_nm,reflectance: one row per drawdown
+    and wavelength, on the template library's wavelength grid (catalog/examples/drawdowns-example.csv). Prints,
+    per base, how far the fitted library's drawdowns are from the measured ones (CIEDE2000, D65) and refuses a fit
+    whose worst drawdown misses by more than the limit unless --force. The library is written to
+    DATA_DIR/bases/VERSION.json; set TONEMATCH_BASE_LIBRARY=VERSION to use it.
     """
     from api.storage.libraries import check_version_name
-    from catalog.drawdowns import fit_library, parse_drawdowns
+    from catalog.drawdowns import MAX_FIT_RESIDUAL_DE00, fit_library, fit_residuals, parse_drawdowns
 
+    if output is not None and not output.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist.", param_hint="'-o' / '--output'")
     libraries = _libraries()
     try:
         check_version_name(new_version)
         template = libraries.resolve(template_version)
         wavelengths, samples = parse_drawdowns(drawdowns.read_text())
         library = fit_library(wavelengths, samples, template.S[template.names.index("white")], template, new_version)
-        path = libraries.store(library)
     except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{drawdowns}: {exc}") from exc
+    residuals = fit_residuals(library, samples)
+    click.echo("fit residuals, CIEDE2000 (D65) of the fitted drawdowns against the measured:")
+    click.echo(f"  {'base':<12s} {'drawdowns':>9s} {'mean':>7s} {'max':>7s}  worst at line")
+    for row in residuals:
+        flag = "  TOO LARGE" if row.max_dE00 > MAX_FIT_RESIDUAL_DE00 else ""
+        click.echo(
+            f"  {row.base:<12s} {row.drawdowns:>9d} {row.mean_dE00:>7.3f} {row.max_dE00:>7.3f}  {row.worst_line}{flag}"
+        )
+    worst = max(residuals, key=lambda row: row.max_dE00)
+    if worst.max_dE00 > MAX_FIT_RESIDUAL_DE00:
+        message = (
+            f"the fitted library misses the drawdowns of {worst.base!r} by up to ΔE00 {worst.max_dE00:.2f} (line "
+            f"{worst.worst_line}); the limit is {MAX_FIT_RESIDUAL_DE00:g}, half the batch QC tolerance. Check that "
+            "drawdown's fractions and that the film hides the substrate."
+        )
+        if not force:
+            raise click.ClickException(f"Not stored: {message} --force stores it anyway.")
+        click.echo(f"Warning: {message} Stored anyway (--force).", err=True)
+    _store_fitted(libraries, library, output)
+    click.echo(f"{len(library.names)} bases fitted from {len(samples)} drawdowns")
+
+
+def _store_fitted(libraries: LibraryStore, library: BaseLibrary, output: Path | None) -> None:
+    """Store the library under its version and, with ``output``, write the same JSON there; never half-written."""
+    document = json.dumps(library.to_dict(), indent=1) + "\n"
+    temporary = output.with_name(output.name + ".partial") if output is not None else None
+    try:
+        if temporary is not None:
+            temporary.write_text(document)
+        path = libraries.store(library)
+        click.echo(f"stored {path}")
+        if temporary is not None and output is not None:
+            temporary.replace(output)
+            click.echo(f"wrote {output}")
+    except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"stored {path}: {len(library.names)} bases fitted from {len(samples)} drawdowns")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {exc.filename or output}: {exc.strerror or exc}.") from exc
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
@@ -16,6 +17,11 @@ from api.web.problem_docs import problems
 from api.web.tokens import Principal, Role
 
 FormulationId = Annotated[str, PathParameter(description="Formulation id (`fml_…`)")]
+REPLAYED = ResponseHeader(
+    name="Idempotent-Replayed",
+    documentation_only=True,
+    description="`true` when this batch id's correction was recorded earlier from the same measurement",
+)
 
 
 class MatchController(Controller):
@@ -70,7 +76,15 @@ class LabFormulationController(Controller):
     @get(
         "/{formulation_id:str}",
         summary="The batch sheet: grams per base for a batch size, order, target",
-        responses=problems("not_found"),
+        description=(
+            "Grams of each base the recipe uses for a batch of `size_g` (rounded to the dispenser's resolution; the "
+            "vehicle makes up the rest), in the order of addition, and the masstone an opaque drawdown of the batch "
+            "should measure: that of the recipe's exact fractions, the same at every size. `predicted_masstone_lab` "
+            "is the masstone predicted for the rounded grams. A size the dispenser does not make (outside "
+            "`TONEMATCH_BATCH_MIN_G`-`TONEMATCH_BATCH_MAX_G` or not a multiple of `TONEMATCH_BATCH_STEP_G`) is a 422. "
+            "Formulations of orders that reached production keep their batch sheet after the customer's erasure."
+        ),
+        responses=problems("not_found", "batch_size_not_makeable"),
     )
     async def sheet(
         self,
@@ -80,16 +94,33 @@ class LabFormulationController(Controller):
     ) -> BatchSheetOut:
         return await formulations.batch_sheet(formulation_id, size_g)
 
+    @get(
+        "/{formulation_id:str}/corrections",
+        summary="Every correction recorded for the formulation's batches, oldest first",
+        responses=problems("not_found"),
+    )
+    async def corrections(
+        self, formulation_id: FormulationId, formulations: NamedDependency[FormulationService]
+    ) -> list[CorrectionOut]:
+        return await formulations.corrections(formulation_id)
+
     @post(
         "/{formulation_id:str}/corrections",
-        summary="Measured batch colour in, additions (grams, only additions) out; recorded with the batch",
+        summary="Measured batch colour in, additions (grams, only additions) out; recorded once per batch id",
+        description=(
+            "Recorded with the batch. The same `batch_id` and measurement again answer the correction recorded "
+            "(`Idempotent-Replayed: true`), with no second record; the same `batch_id` with another measurement is "
+            "a 409 `batch_id_reused`."
+        ),
         status_code=201,
-        responses=problems("not_found", "invalid_colour"),
+        response_headers=[REPLAYED],
+        responses=problems("not_found", "batch_id_reused", "invalid_colour"),
     )
     async def correct(
         self,
         formulation_id: FormulationId,
         data: JSONBody[BatchMeasurementIn],
         formulations: NamedDependency[FormulationService],
-    ) -> CorrectionOut:
-        return await formulations.record_correction(formulation_id, data)
+    ) -> Response[CorrectionOut]:
+        correction, replayed = await formulations.correct(formulation_id, data)
+        return Response(correction, status_code=201, headers={"Idempotent-Replayed": "true"} if replayed else None)

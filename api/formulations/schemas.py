@@ -85,8 +85,42 @@ class RecipeLine(BaseModel):
 
     base: str = Field(description="The base's id in the library")
     pigment: str = Field(description="Its pigment, with the Colour Index name")
-    fraction: float = Field(description="Mass fraction of the base in the foundation (0 for a correction's addition)")
-    grams: float = Field(description="Grams for the bottle (or, in a correction, to add)")
+    fraction: float = Field(description="Mass fraction of the base in the foundation")
+    grams: float = Field(description="Grams for the bottle")
+
+
+class AdditionLine(BaseModel):
+    """One base to add to a measured batch to bring it within tolerance."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"base": "yellow", "pigment": "yellow iron oxide (CI 77492)", "fraction": 0.1, "grams": 3.0}]
+        }
+    )
+
+    base: str = Field(description="The base's id in the library")
+    pigment: str = Field(description="Its pigment, with the Colour Index name")
+    fraction: float = Field(
+        description="The addition as a share of the batch it goes into: grams ÷ the measured `batch_g` (3 g into a "
+        "30 g batch is 0.1), so that it scales to the batch actually made"
+    )
+    grams: float = Field(description="Grams to add, on the dispenser's resolution")
+
+
+class LabFormulation(BaseModel):
+    """What the lab makes a batch from: the recipe without the customer's data. A formulation kept as a batch record
+    after its customer's erasure holds only this."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    created_at: datetime
+    library_version: str
+    coverage: Literal["sheer", "medium", "full"]
+    size_g: float
+    resolution_g: float
+    recipe: list[RecipeLine]
+    vehicle_g: float
 
 
 class ShadeOut(BaseModel):
@@ -127,7 +161,7 @@ class FormulationOut(BaseModel):
 
 
 class BatchLine(BaseModel):
-    """One base to weigh for a batch, in the order of addition."""
+    """One base to weigh for a batch, in the order of addition (bases the recipe does not use are left out)."""
 
     order: int = Field(description="Position in the order of addition, from 1")
     base: str
@@ -160,6 +194,8 @@ class BatchSheetOut(BaseModel):
                     "vehicle_g": 27.39,
                     "order_of_addition": "Weigh the clear vehicle first, then the white base, then the other bases.",
                     "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
+                    "predicted_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
+                    "rounding_dE00": 0.004,
                     "tolerance_dE00": 1.0,
                 }
             ]
@@ -174,7 +210,17 @@ class BatchSheetOut(BaseModel):
     bases: list[BatchLine]
     vehicle_g: float = Field(description="Grams of clear vehicle")
     order_of_addition: str = Field(description="How to weigh and mix, in words")
-    target_masstone_lab: LabD65 = Field(description="What an opaque drawdown of the batch should measure, D65")
+    target_masstone_lab: LabD65 = Field(
+        description="What an opaque drawdown of the batch should measure, D65: the masstone of the recipe's exact "
+        "mass fractions, the same for every batch size"
+    )
+    predicted_masstone_lab: LabD65 = Field(
+        description="The masstone predicted for the grams on this sheet (rounded to the dispenser's resolution)"
+    )
+    rounding_dE00: float = Field(
+        description="CIEDE2000 between `predicted_masstone_lab` and `target_masstone_lab`: what rounding the grams "
+        "to the dispenser costs at this size"
+    )
     tolerance_dE00: float = Field(description="The batch passes within this CIEDE2000 of the target masstone")
 
 
@@ -211,7 +257,7 @@ class CorrectionOut(BaseModel):
     target_masstone_lab: LabD65
     delta_E00_before: float = Field(description="CIEDE2000 from the target before any addition")
     passed: bool = Field(description="Within tolerance as it is")
-    additions: list[RecipeLine] = Field(description="Grams of each base to add; empty when none is needed")
+    additions: list[AdditionLine] = Field(description="Grams of each base to add; empty when none is needed")
     predicted_delta_E00_after: float = Field(description="Predicted CIEDE2000 from the target after the additions")
     within_tolerance_after: bool
     tolerance_dE00: float

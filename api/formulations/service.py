@@ -1,5 +1,10 @@
 """Formulations: a measurement becomes a recipe and the nearest shades; the lab's batch sheet and corrections.
 
+The lab reads a formulation by id from its customer or, after the customer's erasure, from the batch record kept
+under an anonymous id (``api.storage.customers``); either way it sees only the recipe (``LabFormulation``). The
+batch sheet's target masstone is that of the recipe's exact fractions, the same at every size; a correction is
+recorded once per batch id.
+
 Recipes and corrections are computed by ``catalog`` in worker threads (they hold the GIL for a few hundred
 milliseconds); this service stores the numbers and maps the core's results to the response schemas.
 """
@@ -13,13 +18,22 @@ from typing import Any
 import anyio
 import numpy as np
 
-from api.errors import NotFound
+from api.errors import BatchIdReused, NotFound
+from api.formulations.batches import (
+    DispenserLimits,
+    batch_grams,
+    batch_lines,
+    batch_record,
+    correction_fingerprint,
+    recipe_fractions,
+)
 from api.formulations.schemas import (
-    BatchLine,
+    AdditionLine,
     BatchMeasurementIn,
     BatchSheetOut,
     CorrectionOut,
     FormulationOut,
+    LabFormulation,
     MatchIn,
     RecipeLine,
     ShadeOut,
@@ -30,10 +44,11 @@ from api.storage.ids import FORMULATION_ID_PREFIX, is_valid_id, new_id
 from api.storage.libraries import LibraryStore
 from api.storage.shades import ShadeRepository
 from catalog.bases import BaseLibrary
-from catalog.correction import TOLERANCE_DE00, correct_batch, masstone_Lab
+from catalog.correction import TOLERANCE_DE00, correct_batch, masstone_Lab, target_masstone_Lab
 from catalog.packaged_data import house_shades
-from catalog.recipe import Recipe, grams_for_batch, predict_recipe
+from catalog.recipe import Recipe, predict_recipe
 from catalog.shades import Shade, ShadeIndex
+from color.colorimetry import delta_E00_between
 from color.instrument import reflectance_to_Lab_D65
 from color.skin_tone import undertone_from_Lab
 
@@ -84,8 +99,13 @@ def _recipe_lines(recipe: Recipe, library: BaseLibrary) -> list[RecipeLine]:
     ]
 
 
-def _batch_grams(formulation: FormulationOut, size_g: float) -> tuple[np.ndarray, float]:
-    return grams_for_batch([line.fraction for line in formulation.recipe], size_g, formulation.resolution_g)
+def _measured_Lab(measurement: BatchMeasurementIn) -> np.ndarray:
+    if measurement.spectrum is not None:
+        spectrum = measurement.spectrum
+        return reflectance_to_Lab_D65(spectrum.wavelengths_nm, spectrum.reflectance).Lab_D65
+    if measurement.lab is None:  # BatchMeasurementIn requires one of them
+        raise NotFound("The batch measurement has no colour.")
+    return np.array([measurement.lab.L, measurement.lab.a, measurement.lab.b])
 
 
 class FormulationService:
@@ -99,12 +119,14 @@ class FormulationService:
         shades: ShadeRepository,
         libraries: LibraryStore,
         limiter: anyio.CapacityLimiter,
+        dispenser: DispenserLimits | None = None,
     ) -> None:
         self._repository = repository
         self._measurements = measurements
         self._shades = ShadeCache(shades)
         self.libraries = libraries
         self._limiter = limiter
+        self.dispenser = dispenser or DispenserLimits()
 
     async def create_match(self, customer_id: str, request: MatchIn) -> FormulationOut:
         """Recipe for one of the customer's measurements (computed off the event loop) and the nearest shades."""
@@ -137,13 +159,13 @@ class FormulationService:
         return formulation
 
     async def get(self, customer_id: str, formulation_id: str) -> FormulationOut:
-        """The customer's formulation; 404 otherwise (also for another customer's)."""
+        """The customer's formulation; 404 otherwise (also for another customer's, and for a kept batch record)."""
         record = (
             await self._repository.get(customer_id, formulation_id)
             if is_valid_id(formulation_id, FORMULATION_ID_PREFIX)
             else None
         )
-        if record is None:
+        if record is None or "kept" in record:
             raise NotFound(f"No formulation {formulation_id!r}.")
         return FormulationOut.model_validate(record)
 
@@ -160,59 +182,79 @@ class FormulationService:
     async def ids_of(self, customer_id: str) -> list[str]:
         return await self._repository.ids(customer_id)
 
-    async def _lab_lookup(self, formulation_id: str) -> tuple[str, FormulationOut]:
-        owner = (
-            await self._repository.owner(formulation_id) if is_valid_id(formulation_id, FORMULATION_ID_PREFIX) else None
-        )
-        if owner is None:
+    async def batch_record(self, customer_id: str, formulation_id: str, *, kept_at: str) -> dict[str, Any]:
+        """The customer's formulation as a batch record, kept after their erasure without their data."""
+        record = await self._repository.get(customer_id, formulation_id)
+        if record is None:
             raise NotFound(f"No formulation {formulation_id!r}.")
-        return owner, await self.get(owner, formulation_id)
+        return batch_record(record, kept_at=kept_at)
+
+    async def _lab_lookup(self, formulation_id: str) -> tuple[str, LabFormulation]:
+        found = (
+            await self._repository.locate(formulation_id)
+            if is_valid_id(formulation_id, FORMULATION_ID_PREFIX)
+            else None
+        )
+        if found is None:
+            raise NotFound(f"No formulation {formulation_id!r}.")
+        owner, record = found
+        return owner, LabFormulation.model_validate(record)
 
     async def batch_sheet(self, formulation_id: str, size_g: float) -> BatchSheetOut:
-        """Grams per base for a batch size, in the order of addition, with the masstone the batch should have."""
+        """Grams per base for a batch size the dispenser makes (422 otherwise), in the order of addition, with the
+        masstone the batch should have (the recipe's exact fractions: the same at every size) and the masstone
+        predicted for the rounded grams."""
         _, formulation = await self._lab_lookup(formulation_id)
+        self.dispenser.check(size_g)
         library = self.libraries.resolve(formulation.library_version)
-        grams, vehicle = _batch_grams(formulation, size_g)
-        order = [0, *sorted(range(1, len(grams)), key=lambda i: -grams[i])]
+        grams, vehicle = batch_grams(formulation, size_g)
+        target = target_masstone_Lab(library, recipe_fractions(formulation))
+        predicted = masstone_Lab(library, grams, size_g)
         return BatchSheetOut(
             formulation_id=formulation.id,
             library_version=formulation.library_version,
             coverage=formulation.coverage,
             size_g=size_g,
             resolution_g=formulation.resolution_g,
-            bases=[
-                BatchLine(
-                    order=rank + 1,
-                    base=formulation.recipe[i].base,
-                    pigment=formulation.recipe[i].pigment,
-                    grams=round(float(grams[i]), 4),
-                )
-                for rank, i in enumerate(order)
-            ],
+            bases=batch_lines(formulation, grams),
             vehicle_g=vehicle,
             order_of_addition=ORDER_OF_ADDITION,
-            target_masstone_lab=lab_out(masstone_Lab(library, grams, size_g)),
+            target_masstone_lab=lab_out(target),
+            predicted_masstone_lab=lab_out(predicted),
+            rounding_dE00=round(delta_E00_between(predicted, target), 3),
             tolerance_dE00=TOLERANCE_DE00,
         )
 
-    async def record_correction(self, formulation_id: str, measurement: BatchMeasurementIn) -> CorrectionOut:
-        """Additions for a measured batch; every correction is recorded with its batch, nothing is learnt silently."""
+    async def corrections(self, formulation_id: str) -> list[CorrectionOut]:
+        """Every correction recorded for the formulation's batches, oldest first (also after the erasure of its
+        customer: they are part of the batch record)."""
         owner, formulation = await self._lab_lookup(formulation_id)
-        grams, _ = _batch_grams(formulation, measurement.batch_g)
-        if measurement.spectrum is not None:
-            spectrum = measurement.spectrum
-            measured = reflectance_to_Lab_D65(spectrum.wavelengths_nm, spectrum.reflectance).Lab_D65
-        elif measurement.lab is not None:
-            measured = np.array([measurement.lab.L, measurement.lab.a, measurement.lab.b])
-        else:  # BatchMeasurementIn requires one of them
-            raise NotFound("The batch measurement has no colour.")
+        return [CorrectionOut.model_validate(c) for c in await self._repository.corrections(owner, formulation.id)]
+
+    async def record_correction(self, formulation_id: str, measurement: BatchMeasurementIn) -> CorrectionOut:
+        """Additions for a measured batch, recorded once per batch id; see ``correct``."""
+        correction, _ = await self.correct(formulation_id, measurement)
+        return correction
+
+    async def correct(self, formulation_id: str, measurement: BatchMeasurementIn) -> tuple[CorrectionOut, bool]:
+        """Additions for a measured batch, recorded with it; every correction is recorded, nothing is learnt
+        silently. The same batch id and measurement again answer the recorded correction (second value True)
+        without a second record; the same batch id with another measurement is a 409 ``batch_id_reused``."""
+        owner, formulation = await self._lab_lookup(formulation_id)
+        fingerprint = correction_fingerprint(formulation.id, measurement)
+        seen = await self._repository.recorded_correction(owner, formulation.id, measurement.batch_id)
+        if seen is not None:
+            return self._replayed(measurement.batch_id, fingerprint, *seen), True
+        grams, _ = batch_grams(formulation, measurement.batch_g)
         library = self.libraries.resolve(formulation.library_version)
         correction = await anyio.to_thread.run_sync(
             partial(
-                correct_batch, library, grams, measurement.batch_g, measured, resolution_g=formulation.resolution_g
+                correct_batch, library, grams, measurement.batch_g, _measured_Lab(measurement),
+                resolution_g=formulation.resolution_g,
+                target_Lab=target_masstone_Lab(library, recipe_fractions(formulation)),
             ),
             limiter=self._limiter,
-        )
+        )  # fmt: skip
         out = CorrectionOut(
             formulation_id=formulation.id,
             batch_id=measurement.batch_id,
@@ -222,7 +264,12 @@ class FormulationService:
             delta_E00_before=round(correction.delta_E00_before, 3),
             passed=correction.within_tolerance_before,
             additions=[
-                RecipeLine(base=line.base, pigment=line.pigment, fraction=0.0, grams=round(float(g), 4))
+                AdditionLine(
+                    base=line.base,
+                    pigment=line.pigment,
+                    fraction=round(float(g) / measurement.batch_g, 6),
+                    grams=round(float(g), 4),
+                )
                 for line, g in zip(formulation.recipe, correction.additions_g, strict=True)
                 if g > 0
             ],
@@ -230,5 +277,23 @@ class FormulationService:
             within_tolerance_after=correction.within_tolerance_after,
             tolerance_dE00=TOLERANCE_DE00,
         )
-        await self._repository.add_correction(owner, formulation.id, out.model_dump(mode="json"))
-        return out
+        recorded = await self._repository.record_correction(
+            owner, formulation.id, batch_id=out.batch_id, fingerprint=fingerprint, record=out.model_dump(mode="json")
+        )
+        if recorded.outcome == "missing" or recorded.record is None:
+            raise NotFound(f"No formulation {formulation_id!r}.")  # erased while the correction was computed
+        if recorded.outcome == "created":
+            return out, False
+        return self._replayed(out.batch_id, fingerprint, "" if recorded.outcome == "conflict" else fingerprint,
+                              recorded.record), True  # fmt: skip
+
+    @staticmethod
+    def _replayed(batch_id: str, fingerprint: str, recorded_fingerprint: str, record: dict[str, Any]) -> CorrectionOut:
+        if recorded_fingerprint != fingerprint:
+            raise BatchIdReused(
+                f"Batch {batch_id!r} already has a correction, recorded from another measurement.",
+                hint="Give a new batch id to a new batch or a new measurement; the same request again answers the "
+                "correction recorded.",
+                extra={"batch_id": batch_id, "recorded_at": record.get("recorded_at")},
+            )
+        return CorrectionOut.model_validate(record)

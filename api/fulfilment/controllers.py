@@ -18,18 +18,21 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import FromPath, HeaderParameter, PathParameter, QueryParameter
 
 from api.errors import NotFound
 from api.fulfilment.schemas import (
     DeadLetterOut,
     FulfilmentEventIn,
     FulfilmentEventResult,
+    FulfilmentOrderOut,
+    FulfilmentOrderPage,
     OutboxOut,
     ReadyToShipEvent,
     ReplayOut,
 )
 from api.fulfilment.service import FulfilmentService
+from api.orders.states import OrderStatus
 from api.web.auth import allow
 from api.web.content_types import JSON
 from api.web.openapi import COMPONENTS, bearer, request_body
@@ -150,3 +153,45 @@ class AdminWebhookController(Controller):
         if not await fulfilment.replay_dead_letter(event_id):
             raise NotFound(f"No dead-lettered event {event_id!r}.")
         return ReplayOut(replayed=1)
+
+
+class FulfilmentOrderController(Controller):
+    """What the fulfilment partner reads about the orders it ships (its token has the ``fulfilment`` role)."""
+
+    path = "/v1/fulfilment/orders"
+    tags = ["fulfilment"]  # noqa: RUF012
+    guards = [allow(Role.FULFILMENT)]  # noqa: RUF012
+    security = bearer(Role.FULFILMENT)
+
+    @get(
+        "/",
+        summary="The partner's shipments in a status, oldest first, with the name and address for each label",
+        responses=problems("invalid_request", "data_key_unknown"),
+    )
+    async def shipments(
+        self,
+        fulfilment: NamedDependency[FulfilmentService],
+        status: Annotated[
+            OrderStatus,
+            QueryParameter(description="`ready_to_ship` (the default), `shipped` or `delivered`; others are a 400"),
+        ] = OrderStatus.READY_TO_SHIP,
+        limit: Annotated[int, QueryParameter(ge=1, le=100, description="Items on a page")] = 20,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="`next_cursor` of the previous page; absent for the first"),
+        ] = None,
+    ) -> FulfilmentOrderPage:
+        return await fulfilment.shipments(status, limit=limit, cursor=cursor)
+
+    @get(
+        "/{order_id:str}",
+        summary="One order the partner ships: contents, label name and address, status and tracking",
+        description="Orders not yet ready to ship are not the partner's: 404, as for an unknown id.",
+        responses=problems("not_found", "data_key_unknown"),
+    )
+    async def read(
+        self,
+        order_id: Annotated[str, PathParameter(description="Order id (`ord_…`)")],
+        fulfilment: NamedDependency[FulfilmentService],
+    ) -> FulfilmentOrderOut:
+        return await fulfilment.shipment(order_id)

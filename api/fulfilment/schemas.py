@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
-from api.orders.schemas import ADDRESS_EXAMPLE, ShippingAddress, printable_text
+from api.orders.schemas import ADDRESS_EXAMPLE, ShipmentOut, ShippingAddress, printable_text
 from api.orders.states import OrderStatus
 
 Carrier = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(printable_text)]
@@ -142,3 +142,48 @@ class OutboxOut(BaseModel):
 
     pending: int = Field(description="Events written but not yet delivered (including those waiting to retry)")
     dead_letters: int = Field(description="Events that failed every attempt (see `/v1/admin/webhooks/dead-letters`)")
+
+
+SHIPMENT_EXAMPLE: JsonDict = {
+    "order_id": ORDER_ID_EXAMPLE,
+    "status": "ready_to_ship",
+    "updated_at": "2025-06-02T16:40:00Z",
+    "formulation_id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
+    "size_g": 30,
+    "quantity": 1,
+    "ship_to": ADDRESS_EXAMPLE,
+    "shipment": None,
+    "shipping_unavailable": None,
+}
+
+
+class FulfilmentOrderOut(BaseModel):
+    """An order handed to the fulfilment partner (ready to ship, shipped or delivered): what goes in the parcel,
+    the name and address for its label, and where it is. Orders not yet ready are not the partner's to see."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [SHIPMENT_EXAMPLE]})
+
+    order_id: str = Field(description="The order (`ord_…`)")
+    status: OrderStatus
+    updated_at: datetime
+    formulation_id: str = Field(description="The formulation the lab made (`fml_…`)")
+    size_g: int = Field(description="Bottle size, grams")
+    quantity: int = Field(description="Bottles")
+    ship_to: ShippingAddress | None = Field(
+        description="Name and address for the label; null once the customer had their data erased (after delivery)"
+    )
+    shipment: ShipmentOut | None = Field(default=None, description="Carrier and tracking number, once shipped")
+    shipping_unavailable: str | None = Field(
+        default=None,
+        description="In lists only: why `ship_to` is null (`data_key_unknown`: sealed with a data key the service "
+        "does not hold; the order alone answers 503)",
+    )
+
+
+class FulfilmentOrderPage(BaseModel):
+    """A page of the partner's shipments in one status, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [SHIPMENT_EXAMPLE], "next_cursor": None}]})
+
+    items: list[FulfilmentOrderOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last")

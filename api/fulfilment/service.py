@@ -1,4 +1,5 @@
-"""Fulfilment: the partner's signed ``order.shipped`` / ``order.delivered`` events, and the admin's outbox view."""
+"""Fulfilment: the partner's signed ``order.shipped`` / ``order.delivered`` events, its view of the orders it ships
+(with the address for the label, which the lab never sees), and the admin's outbox view."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.errors import BodyTooLarge, InvalidRequest, NotFound
-from api.fulfilment.schemas import DeadLetterOut, FulfilmentEventIn, FulfilmentEventResult, OutboxOut
+from api.fulfilment.schemas import (
+    DeadLetterOut,
+    FulfilmentEventIn,
+    FulfilmentEventResult,
+    FulfilmentOrderOut,
+    FulfilmentOrderPage,
+    OutboxOut,
+)
 from api.fulfilment.signing import verify_inbound
+from api.orders.schemas import OrderOut
 from api.orders.service import OrderService
 from api.orders.states import OrderStatus
 from api.storage.ids import is_valid_order_id
@@ -60,6 +69,15 @@ class FulfilmentService:
             outcome="applied" if outcome == "moved" else "already_applied",
         )
 
+    async def shipment(self, order_id: str) -> FulfilmentOrderOut:
+        """One order the partner was handed; 404 for an unknown id and for an order not yet ready to ship."""
+        return _shipment(await self._orders.get_for_fulfilment(order_id))
+
+    async def shipments(self, status: OrderStatus, *, limit: int, cursor: str | None) -> FulfilmentOrderPage:
+        """The partner's shipments in ``status``, oldest first."""
+        page = await self._orders.fulfilment_queue(status, limit=limit, cursor=cursor)
+        return FulfilmentOrderPage(items=[_shipment(order) for order in page.items], next_cursor=page.next_cursor)
+
     async def backlog(self) -> OutboxOut:
         pending, dead = await self._outboxes.backlog()
         return OutboxOut(pending=pending, dead_letters=dead)
@@ -73,3 +91,17 @@ class FulfilmentService:
 
     async def replay_dead_letters(self) -> int:
         return await self._outboxes.replay_dead_letters(int(time.time() * 1000))
+
+
+def _shipment(order: OrderOut) -> FulfilmentOrderOut:
+    return FulfilmentOrderOut(
+        order_id=order.id,
+        status=order.status,
+        updated_at=order.updated_at,
+        formulation_id=order.formulation_id,
+        size_g=order.size_g,
+        quantity=order.quantity,
+        ship_to=order.shipping,
+        shipment=order.shipment,
+        shipping_unavailable=order.shipping_unavailable,
+    )

@@ -98,6 +98,10 @@ class TimelineOut(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [TIMELINE_EXAMPLE]})
 
+    history_kept: bool = Field(
+        default=True, description="Whether the customer consented to keeping past measurements (history consent)"
+    )
+    note: str | None = Field(default=None, description="Without the history consent: why there is one point at most")
     points: list[TimelinePointOut]
     metrics: list[MetricTrendOut]
     formulations: list[TimelineFormulationOut] = Field(

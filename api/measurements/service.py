@@ -264,7 +264,8 @@ class MeasurementService:
                 record = await self._formulation_records.get(customer_id, formulation_id)
                 if record is not None:
                     formulations.append(FormulationOut.model_validate(record))
-        return timeline(await self.all_of(customer_id), formulations)
+        kept = await self._repository.history_kept(customer_id)
+        return timeline(await self.all_of(customer_id), formulations, history_kept=kept)
 
     async def compare(self, customer_id: str, before_id: str, after_id: str) -> ComparisonOut:
         """Two of the customer's own measurements compared (``api.measurements.compare``); 404 for an id that is

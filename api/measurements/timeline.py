@@ -136,11 +136,22 @@ def _metric(metric: str, points: list[TimelinePointOut]) -> MetricTrendOut:
     )
 
 
-def timeline(measurements: list[MeasurementOut], formulations: Sequence[FormulationOut] = ()) -> TimelineOut:
-    """``measurements`` and ``formulations`` of one customer, in any order."""
+HISTORY_NOT_KEPT = (
+    "Only your latest measurement is kept: to follow changes over time, give the consent to keeping your history "
+    "(PUT /v1/me/history-consent)."
+)
+
+
+def timeline(
+    measurements: list[MeasurementOut], formulations: Sequence[FormulationOut] = (), *, history_kept: bool = True
+) -> TimelineOut:
+    """``measurements`` and ``formulations`` of one customer, in any order; ``history_kept`` whether the customer
+    consented to keeping past measurements (without it the timeline says so)."""
     made = sorted(formulations, key=lambda f: f.created_at)
     points = [_point(m, made) for m in sorted(measurements, key=lambda m: m.created_at)]
     return TimelineOut(
+        history_kept=history_kept,
+        note=None if history_kept else HISTORY_NOT_KEPT,
         points=points,
         metrics=[_metric(metric, points) for metric in METRICS],
         formulations=[

@@ -10,6 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from api.orders.schemas import (
+    AdminOrderOut,
+    AdminOrderPage,
     OrderIn,
     OrderOut,
     OrderPage,
@@ -201,6 +203,44 @@ class LabOrderController(Controller):
     )
     async def ready(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> OrderOut:
         return await orders.lab_action(order_id, "ready")
+
+
+class AdminOrderController(Controller):
+    path = "/v1/admin/orders"
+    tags = ["admin"]  # noqa: RUF012
+    guards = [allow(Role.ADMIN)]  # noqa: RUF012
+    security = bearer(Role.ADMIN)
+
+    @get(
+        "/",
+        summary="A customer's orders, newest first (no names or addresses)",
+        description="After a customer's erasure their orders are found under the anonymous id they now carry.",
+        responses=problems("invalid_request"),
+    )
+    async def by_customer(
+        self,
+        orders: NamedDependency[OrderService],
+        customer_id: Annotated[
+            str,
+            QueryParameter(
+                min_length=1,
+                max_length=64,
+                pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                description="The customer (a token's `sub`)",
+            ),
+        ],
+        limit: Limit = 20,
+        cursor: Cursor = None,
+    ) -> AdminOrderPage:
+        return await orders.list_for_admin(customer_id, limit=limit, cursor=cursor)
+
+    @get(
+        "/{order_id:str}",
+        summary="Any order by id, with its customer, history, QC and shipment (no name or address)",
+        responses=problems("not_found"),
+    )
+    async def read(self, order_id: OrderId, orders: NamedDependency[OrderService]) -> AdminOrderOut:
+        return await orders.get_for_admin(order_id)
 
 
 class ReorderAdviceController(Controller):

@@ -167,6 +167,31 @@ class OrderOut(BaseModel):
     history: list[HistoryEntry]
 
 
+class AdminOrderOut(OrderOut):
+    """An order as an admin sees it: its customer (an anonymous ``anon_…`` id after the customer's erasure), status,
+    history, QC and shipment; never the name or address (``shipping`` is always null)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**ORDER_EXAMPLE, "shipping": None,
+                                                               "customer_id": "cus_demo"}]})  # fmt: skip
+
+    customer_id: str = Field(description="The customer who ordered; `anon_…` once they had their data erased")
+
+
+class AdminOrderPage(BaseModel):
+    """A page of a customer's orders, newest first, as an admin sees them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"items": [{**ORDER_EXAMPLE, "shipping": None, "customer_id": "cus_demo"}], "next_cursor": None}
+            ]
+        }
+    )
+
+    items: list[AdminOrderOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last")
+
+
 class OrderPage(BaseModel):
     """A page of orders: the customer's newest first, the lab's queue oldest first."""
 

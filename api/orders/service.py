@@ -6,20 +6,27 @@ its history entry and, for ``ready``, the fulfilment event in the same step.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from api.errors import IdempotencyKeyRequired, IdempotencyKeyReused, InvalidRequest, InvalidTransition, NotFound
+from api.errors import IdempotencyKeyReused, InvalidRequest, InvalidTransition, NotFound
 from api.formulations.service import FormulationService
 from api.measurements.service import MeasurementService
+from api.orders.common import (
+    IDEMPOTENCY_KEY_PATTERN,
+    READY_EVENT,
+    OrderPolicy,
+    check_idempotency_key,
+    history_entry,
+    now_iso,
+    parse_cursor,
+    request_fingerprint,
+)
 from api.orders.schemas import (
+    AdminOrderOut,
+    AdminOrderPage,
     HistoryEntry,
     OrderIn,
     OrderOut,
@@ -31,7 +38,7 @@ from api.orders.schemas import (
     ShipmentOut,
     ShippingAddress,
 )
-from api.orders.states import TRANSITIONS, OrderStatus
+from api.orders.states import FULFILMENT_STATUSES, TRANSITIONS, OrderStatus
 from api.sealing import Sealer, UnknownDataKey
 from api.storage.ids import ORDER_ID_PREFIX, is_valid_order_id, new_partitioned_id
 from api.storage.keys import partition_of
@@ -39,59 +46,8 @@ from api.storage.orders import OrderRepository, StoredOrder
 from api.storage.outbox import OutboxEvent
 from color.colorimetry import delta_E00_between
 
+__all__ = ["IDEMPOTENCY_KEY_PATTERN", "READY_EVENT", "OrderPolicy", "OrderService"]
 logger = logging.getLogger("tonematch.api")
-
-IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
-READY_EVENT = "order.ready_to_ship"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def history_entry(actor: str, target: OrderStatus | None = None, note: str | None = None) -> dict[str, Any]:
-    """A history entry; the script that applies a transition fills in the status it came from."""
-    entry: dict[str, Any] = {"at": now_iso(), "actor": actor}
-    if target is not None:
-        entry |= {"from_status": None, "to_status": target}
-    if note:
-        entry["note"] = note
-    return entry
-
-
-def check_idempotency_key(value: str | None) -> str:
-    if value is None:
-        raise IdempotencyKeyRequired(
-            "POST /v1/orders needs an `Idempotency-Key` header: a unique value (a UUID) per order the customer "
-            "means to place, sent again unchanged when the request is retried."
-        )
-    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value):
-        raise InvalidRequest("The Idempotency-Key must be 1-255 visible ASCII characters.")
-    return value
-
-
-def _fingerprint(key: bytes, customer_id: str, body: dict[str, Any]) -> str:
-    """HMAC-SHA256 of the canonical request: a plain hash of a low-entropy address could be reversed by trial."""
-    canonical = json.dumps({"customer": customer_id, "body": body}, sort_keys=True, separators=(",", ":"))
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
-
-
-def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    if cursor is None:
-        return None
-    created, _, order_id = cursor.partition(".")
-    if not created.isdigit() or not is_valid_order_id(order_id):
-        raise InvalidRequest("The cursor is not one this API returned.")
-    return int(created), order_id
-
-
-@dataclass(frozen=True)
-class OrderPolicy:
-    """The settings' numbers that orders follow."""
-
-    fingerprint_key: bytes  # keys the HMAC of request bodies kept for idempotency (they hold addresses)
-    idempotency_seconds: int = 7 * 24 * 3600
-    reorder_threshold_dE00: float = 2.0
 
 
 class OrderService:
@@ -191,7 +147,7 @@ class OrderService:
         return await self._create(
             customer_id,
             idempotency_key=key,
-            fingerprint=_fingerprint(self._policy.fingerprint_key, customer_id, request.model_dump(mode="json")),
+            fingerprint=request_fingerprint(self._policy.fingerprint_key, customer_id, request.model_dump(mode="json")),
             formulation_id=request.formulation_id,
             size_g=request.size_g,
             quantity=request.quantity,
@@ -219,7 +175,7 @@ class OrderService:
         return await self._create(
             customer_id,
             idempotency_key=key,
-            fingerprint=_fingerprint(self._policy.fingerprint_key, customer_id, fingerprint_body),
+            fingerprint=request_fingerprint(self._policy.fingerprint_key, customer_id, fingerprint_body),
             formulation_id=earlier_record["formulation_id"],
             size_g=request.size_g or earlier_record["size_g"],
             quantity=request.quantity or earlier_record["quantity"],
@@ -261,16 +217,50 @@ class OrderService:
         """Every order of the customer, oldest first."""
         return [await self.get_own(customer_id, i) for i in await self._repository.all_customer_order_ids(customer_id)]
 
-    async def lab_queue(self, status: OrderStatus, *, limit: int, cursor: str | None) -> OrderPage:
-        """Orders in ``status`` over all partitions, oldest first."""
-        rows = await self._repository.queue_page(status, limit=limit, after=_parse_cursor(cursor))
+    async def _queue(self, status: OrderStatus, *, limit: int, cursor: str | None, with_address: bool) -> OrderPage:
+        rows = await self._repository.queue_page(status, limit=limit, after=parse_cursor(cursor))
         items = []
         for _, order_id in rows[:limit]:
             stored = await self._repository.get(order_id)
             if stored is not None:
-                items.append(self._order_out(stored, with_address=False))
+                items.append(self._order_out(stored, with_address=with_address, in_list=True))
         next_cursor = f"{rows[limit - 1][0]}.{rows[limit - 1][1]}" if len(rows) > limit else None
         return OrderPage(items=items, next_cursor=next_cursor)
+
+    async def lab_queue(self, status: OrderStatus, *, limit: int, cursor: str | None) -> OrderPage:
+        """Orders in ``status`` over all partitions, oldest first."""
+        return await self._queue(status, limit=limit, cursor=cursor, with_address=False)
+
+    async def get_for_fulfilment(self, order_id: str) -> OrderOut:
+        """An order handed to the fulfilment partner (ready to ship, shipped or delivered) with the address for its
+        label; any other order is not the partner's to see: 404, as for an unknown id."""
+        stored = await self.stored(order_id)
+        if stored.status not in FULFILMENT_STATUSES:
+            raise NotFound(f"No shipment for order {order_id!r}.")
+        return self._order_out(stored, with_address=True)
+
+    async def fulfilment_queue(self, status: OrderStatus, *, limit: int, cursor: str | None) -> OrderPage:
+        """The partner's shipments in ``status`` (one of ``FULFILMENT_STATUSES``), oldest first, with addresses."""
+        if status not in FULFILMENT_STATUSES:
+            allowed = ", ".join(sorted(FULFILMENT_STATUSES))
+            raise InvalidRequest(f"The fulfilment partner's shipments are {allowed}; not {status}.")
+        return await self._queue(status, limit=limit, cursor=cursor, with_address=True)
+
+    def _admin_out(self, stored: StoredOrder) -> AdminOrderOut:
+        view = self._order_out(stored, with_address=False)
+        return AdminOrderOut(**view.model_dump(), customer_id=stored.record["customer_id"])
+
+    async def get_for_admin(self, order_id: str) -> AdminOrderOut:
+        """Any order with its customer (an anonymous id after the customer's erasure); never the address."""
+        return self._admin_out(await self.stored(order_id))
+
+    async def list_for_admin(self, customer_id: str, *, limit: int, cursor: str | None) -> AdminOrderPage:
+        """A customer's orders, newest first, as an admin sees them (no address)."""
+        if cursor is not None and not is_valid_order_id(cursor):
+            raise InvalidRequest("The cursor is not one this API returned.")
+        ids, next_cursor = await self._repository.customer_order_ids(customer_id, limit=limit, before=cursor)
+        stored = [order for order in [await self._repository.get(i) for i in ids] if order is not None]
+        return AdminOrderPage(items=[self._admin_out(order) for order in stored], next_cursor=next_cursor)
 
     async def apply_transition(
         self,
@@ -317,11 +307,6 @@ class OrderService:
         await self.apply_transition(order_id, "cancel", actor="customer", note=note)
         return await self.get_own(customer_id, order_id)
 
-    async def anonymise(self, order_id: str) -> None:
-        """Remove the name and address from an order (it stays as an accounting record)."""
-        entry = history_entry("customer", note="name and address erased at the customer's request")
-        await self._repository.anonymise(order_id, now_iso=now_iso(), log_entry=entry)
-
     async def lab_action(self, order_id: str, action: str) -> OrderOut:
         if not is_valid_order_id(order_id):
             raise NotFound(f"No order {order_id!r}.")
@@ -330,14 +315,27 @@ class OrderService:
         return await self.get_for_lab(order_id)
 
     async def quality_check(self, order_id: str, measurement: QualityCheckIn) -> QualityCheckResult:
-        """Pass within tolerance; else fail with the additions that bring the batch back (recorded with the batch)."""
+        """Pass within tolerance; else fail with the additions that bring the batch back (recorded with the batch).
+
+        The batch's correction is recorded once per batch id: the same check again (same batch id and measurement)
+        answers the recorded result and, if the order already stands where that result put it, moves nothing.
+        """
         stored = await self.stored(order_id)
-        if stored.status not in TRANSITIONS["qc_pass"].sources:
-            raise InvalidTransition(
-                f"The order is {stored.status}; a quality check needs it in production or failed QC.",
-                extra={"current_status": stored.status},
-            )
-        correction = await self._formulations.record_correction(stored.record["formulation_id"], measurement)
+        checked = (stored.qc or {}).get("batch_id") == measurement.batch_id
+        refused = InvalidTransition(
+            f"The order is {stored.status}; a quality check needs it in production or failed QC.",
+            extra={"current_status": stored.status},
+        )
+        if stored.status not in TRANSITIONS["qc_pass"].sources and not (
+            checked and stored.status == OrderStatus.QC_PASSED
+        ):
+            raise refused
+        correction, replayed = await self._formulations.correct(stored.record["formulation_id"], measurement)
+        action = "qc_pass" if correction.passed else "qc_fail"
+        if replayed and checked and stored.status == TRANSITIONS[action].target:
+            return QualityCheckResult(order=await self.get_for_lab(order_id), correction=correction)
+        if stored.status not in TRANSITIONS[action].sources:
+            raise refused
         summary = {
             "batch_id": correction.batch_id,
             "measured_lab": correction.measured_lab.model_dump(),
@@ -346,7 +344,6 @@ class OrderService:
             "passed": correction.passed,
             "at": now_iso(),
         }
-        action = "qc_pass" if correction.passed else "qc_fail"
         note = f"batch {correction.batch_id}: ΔE00 {correction.delta_E00_before:.2f}"
         fields = {"qc": json.dumps(summary, separators=(",", ":"))}
         await self.apply_transition(order_id, action, actor="lab", note=note, fields=fields)

@@ -55,6 +55,8 @@ TRANSITIONS: dict[str, Transition] = {
 # Orders past these states are kept for accounting; before them an erasure request cancels them.
 OPEN_BEFORE_PRODUCTION = frozenset({S.RECEIVED})
 FINAL = frozenset({S.DELIVERED, S.CANCELLED})
+# The orders the fulfilment partner has been handed: it sees these (with the address for the label), no others.
+FULFILMENT_STATUSES = frozenset({S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED})
 
 
 def next_status(current: OrderStatus, action: str) -> OrderStatus | None:

@@ -22,7 +22,8 @@ class MeController(Controller):
 
     @get(
         "/export",
-        summary="Everything kept about the caller: measurements, formulations, corrections, orders",
+        summary="Everything kept about the caller: measurements, formulations, corrections, orders, and what erasure "
+        "would keep and why",
         responses=problems("data_key_unknown"),
     )
     async def export(
@@ -32,7 +33,8 @@ class MeController(Controller):
 
     @delete(
         "/",
-        summary="Erase the caller's data: measurements and formulations go; orders stay without name and address",
+        summary="Erase the caller's data: measurements and formulations go; orders and the batch records of what was "
+        "made stay, without name and address, linked to an anonymous id",
         status_code=200,
         responses=problems("orders_in_progress", "data_key_unknown"),
     )

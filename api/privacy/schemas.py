@@ -4,8 +4,10 @@ to keeping their measurement history."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from api.formulations.schemas import CorrectionOut, FormulationOut
 from api.measurements.schemas import ConsentVersion, MeasurementOut
@@ -66,6 +68,32 @@ class HistoryConsentOut(BaseModel):
     )
 
 
+RETAINED_EXAMPLE: JsonDict = {
+    "record": "batch_record",
+    "id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
+    "order_ids": ["ord_0190c5a8f1a2b3c4d5e6f7a8b902"],
+    "kept": "the recipe (bases, fractions, grams), library version, coverage, batch corrections and QC results",
+    "removed": "the link to you, your skin colour and measurement, the prediction on your skin, the nearest shades",
+    "reason": "cosmetics batch traceability: Regulation (EC) No 1223/2009 Art. 8 and Art. 11",
+}
+
+
+class RetainedRecordOut(BaseModel):
+    """A record that erasure keeps, without the person: what stays, what goes, and why. Kept records are linked to
+    an anonymous id instead of the customer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [RETAINED_EXAMPLE]})
+
+    record: Literal["order", "batch_record"] = Field(
+        description="`order`: an order (accounting); `batch_record`: a formulation that went into production"
+    )
+    id: str = Field(description="The order (`ord_…`) or formulation (`fml_…`)")
+    order_ids: list[str] = Field(description="The orders it belongs to")
+    kept: str = Field(description="What stays")
+    removed: str = Field(description="What erasure removes from it")
+    reason: str = Field(description="Why it is kept")
+
+
 class DataExport(BaseModel):
     """Everything kept about the caller: measurements (with every per-region metric), the history consent and its
     record, formulations, the lab's corrections of their batches, and orders with their addresses."""
@@ -82,6 +110,7 @@ class DataExport(BaseModel):
                     "formulations": [],
                     "corrections": [],
                     "orders": [],
+                    "kept_on_erasure": [RETAINED_EXAMPLE],
                 }
             ]
         }
@@ -95,11 +124,15 @@ class DataExport(BaseModel):
     formulations: list[FormulationOut]
     corrections: list[CorrectionOut]
     orders: list[OrderOut]
+    kept_on_erasure: list[RetainedRecordOut] = Field(
+        description="What erasing now would keep, without the person, and why (every other item above is deleted)"
+    )
 
 
 class ErasureOut(BaseModel):
     """What erasure did: measurements, the history consent and formulations deleted, orders not yet in production
-    cancelled, and orders kept (for accounting) without name and address."""
+    cancelled, orders kept (for accounting) without name and address, and the batch records of what was made kept;
+    everything kept is linked to an anonymous id, no longer to the customer."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -109,12 +142,16 @@ class ErasureOut(BaseModel):
                     "formulations_deleted": 2,
                     "orders_cancelled": 1,
                     "orders_kept_without_personal_data": 2,
+                    "batch_records_kept": 1,
+                    "kept": [RETAINED_EXAMPLE],
                 }
             ]
         }
     )
 
     measurements_deleted: int
-    formulations_deleted: int
+    formulations_deleted: int = Field(description="Formulations deleted entirely (those not kept as batch records)")
     orders_cancelled: int = Field(description="Orders not yet in production, cancelled")
     orders_kept_without_personal_data: int = Field(description="Orders kept without name and address")
+    batch_records_kept: int = Field(description="Formulations of orders that reached production, kept as batch records")
+    kept: list[RetainedRecordOut] = Field(description="Every record kept, what stays of it, and why")

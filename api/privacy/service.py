@@ -1,9 +1,14 @@
 """The customer's data rights: see everything kept (export) and erase it; give or withdraw the consent to keeping
 the measurement history.
 
-Erasure deletes measurements and formulations. Orders are accounting records and are kept, with the name
-and address removed; an order not yet in production is cancelled first. While an order is being made or
-is on its way, erasure is refused (the address is still needed to deliver it): the customer can erase
+Erasure removes the person, never the batch record of a cosmetic that was made. Measurements, the history consent
+and formulations are deleted; an order not yet in production is cancelled first. Orders are accounting records and
+are kept with the name and address removed; a formulation that went into production is kept as its batch record
+(the recipe, its batch corrections and QC: cosmetics law expects batch traceability) without the customer's skin
+colour, measurement and shades. What is kept is linked to an anonymous id (``anon_…``) instead of the customer,
+in one script (``api.storage.customers``); the lab still opens its batch sheet and corrections by formulation id.
+The export lists what erasure would keep and why; the erasure's answer lists what it kept. While an order is being
+made or is on its way, erasure is refused (the address is still needed to deliver it): the customer can erase
 once it is delivered.
 
 History: without the customer's consent only the latest measurement is kept (``api.storage.measurements`` drops
@@ -18,13 +23,58 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from api.errors import OrdersInProgress
+from api.formulations.batches import BATCH_RECORD_REASON, ORDER_RECORD_REASON
 from api.formulations.service import FormulationService
 from api.measurements.service import MeasurementService
+from api.orders.common import history_entry
+from api.orders.schemas import OrderOut
 from api.orders.service import OrderService
-from api.orders.states import FINAL, OPEN_BEFORE_PRODUCTION
-from api.privacy.schemas import DataExport, ErasureOut, HistoryConsentEventOut, HistoryConsentIn, HistoryConsentOut
+from api.orders.states import FINAL, OPEN_BEFORE_PRODUCTION, OrderStatus
+from api.privacy.schemas import (
+    DataExport,
+    ErasureOut,
+    HistoryConsentEventOut,
+    HistoryConsentIn,
+    HistoryConsentOut,
+    RetainedRecordOut,
+)
 from api.storage.consents import ConsentRepository
-from api.storage.customers import CustomerRepository
+from api.storage.customers import CustomerRepository, Erasure, new_anonymous_id
+
+NOT_MADE = OPEN_BEFORE_PRODUCTION | {OrderStatus.CANCELLED}  # orders whose bottle was never made
+
+
+def kept_on_erasure(orders: list[OrderOut]) -> list[RetainedRecordOut]:
+    """What erasure keeps of these orders, and why: every order, and the formulation of each one made."""
+    kept = [
+        RetainedRecordOut(
+            record="order",
+            id=order.id,
+            order_ids=[order.id],
+            kept="what was ordered (formulation, size, quantity), its status, history, QC and shipment",
+            removed="the link to you, your name and address",
+            reason=ORDER_RECORD_REASON,
+        )
+        for order in orders
+    ]
+    made: dict[str, list[str]] = {}
+    for order in orders:
+        if order.status not in NOT_MADE:
+            made.setdefault(order.formulation_id, []).append(order.id)
+    kept += [
+        RetainedRecordOut(
+            record="batch_record",
+            id=formulation_id,
+            order_ids=order_ids,
+            kept="the recipe (bases, fractions, grams), library version and coverage, the batch sheet, the batch "
+            "corrections and QC results",
+            removed="the link to you, your skin colour and measurement, the prediction on your skin and the "
+            "nearest shades",
+            reason=BATCH_RECORD_REASON,
+        )
+        for formulation_id, order_ids in made.items()
+    ]
+    return kept
 
 
 class PrivacyService:
@@ -45,6 +95,7 @@ class PrivacyService:
 
     async def export(self, customer_id: str) -> DataExport:
         formulations, corrections = await self._formulations.all_of(customer_id)
+        orders = await self._orders.all_own(customer_id)
         return DataExport(
             customer_id=customer_id,
             exported_at=datetime.now(UTC),
@@ -55,7 +106,8 @@ class PrivacyService:
             ],
             formulations=formulations,
             corrections=corrections,
-            orders=await self._orders.all_own(customer_id),
+            orders=orders,
+            kept_on_erasure=kept_on_erasure(orders),
         )
 
     async def history_consent(self, customer_id: str) -> HistoryConsentOut:
@@ -88,14 +140,39 @@ class PrivacyService:
         for order in orders:
             if order.status in OPEN_BEFORE_PRODUCTION:
                 await self._orders.apply_transition(order.id, "cancel", actor="customer", note="erasure request")
+                order.status = OrderStatus.CANCELLED
                 cancelled += 1
-            await self._orders.anonymise(order.id)
+        kept = kept_on_erasure(orders)
+        erased_at = datetime.now(UTC).isoformat()
+        anonymous_id = new_anonymous_id(customer_id)
+        entry = history_entry("customer", note="name and address erased at the customer's request")
+        kept_orders = {}
+        for order in orders:
+            record = (await self._orders.stored(order.id)).record
+            kept_orders[order.id] = ({**record, "customer_id": anonymous_id}, entry)
+        batch_records = {
+            item.id: await self._formulations.batch_record(customer_id, item.id, kept_at=erased_at)
+            for item in kept
+            if item.record == "batch_record"
+        }
         measurement_ids = await self._measurements.ids_of(customer_id)
         formulation_ids = await self._formulations.ids_of(customer_id)
-        await self._customers.erase(customer_id, measurement_ids, formulation_ids)
+        await self._customers.erase(
+            Erasure(
+                customer_id=customer_id,
+                anonymous_id=anonymous_id,
+                measurement_ids=measurement_ids,
+                formulation_ids=formulation_ids,
+                kept_formulations=batch_records,
+                kept_orders=kept_orders,
+                erased_at=erased_at,
+            )
+        )
         return ErasureOut(
             measurements_deleted=len(measurement_ids),
-            formulations_deleted=len(formulation_ids),
+            formulations_deleted=len(set(formulation_ids) - set(batch_records)),
             orders_cancelled=cancelled,
             orders_kept_without_personal_data=len(orders),
+            batch_records_kept=len(batch_records),
+            kept=kept,
         )

@@ -13,6 +13,7 @@ from api.storage.client import RedisClient, connect, ping
 from api.storage.consents import ConsentRepository
 from api.storage.customers import CustomerRepository
 from api.storage.formulations import FormulationRepository
+from api.storage.lab_staff import LabStaffRepository
 from api.storage.limits import RateLimits, RevokedTokens
 from api.storage.measurements import MeasurementRepository
 from api.storage.orders import OrderRepository
@@ -35,6 +36,7 @@ class Storage:
     service_keys: ServiceKeyRegistry
     rate_limits: RateLimits
     revoked_tokens: RevokedTokens
+    lab_staff: LabStaffRepository
     _client: RedisClient
 
     @classmethod
@@ -50,6 +52,7 @@ class Storage:
             service_keys=ServiceKeyRegistry(client),
             rate_limits=RateLimits(client),
             revoked_tokens=RevokedTokens(client),
+            lab_staff=LabStaffRepository(client),
             _client=client,
         )
 

@@ -13,11 +13,21 @@ Keys (``tm:{pNN}`` is a partition's tag, ``c:<customer>`` a customer inside it):
 - ``tm:{pNN}:c:<customer>:msr:<id>``: one measurement, JSON; expires after the retention period unless an
   order keeps it; ``...:msrs``: sorted set of the customer's measurement ids (all scores 0, lexical order)
 - ``tm:{pNN}:c:<customer>:fml:<id>`` and ``...:fmls``: formulations, the same way; ``...:fml:<id>:corrections``
+  (list of the batch corrections, JSON) and ``...:fml:<id>:batches`` (hash batch id → ``<request fingerprint>
+  <index in the corrections list>``: one correction per batch id)
+- after erasure ``c:<customer>`` is an anonymous id (``anon_…``, chosen in the customer's partition) that holds
+  the batch records of orders that reached production: the formulation without the person's data, its
+  corrections, and the orders
 - ``tm:{pNN}:c:<customer>:history-consent``: JSON of the customer's consent to keeping their measurement history
   (``granted``, ``notice``, ``updated_at``); absent means not given: only the latest measurement is kept.
   ``...:history-consent:log``: list of every grant and withdrawal, JSON
-- ``tm:fml-owner:<id>``: the customer of a formulation, for the lab's lookup by id
-- ``tm:{shades}:list`` and ``tm:{shades}:version``: the imported catalogue
+- ``tm:fml-owner:<id>``: the customer of a formulation, for the lab's lookup by id; ``tm:fml-kept:<id>``: the
+  anonymous id keeping a formulation's batch record after its customer's erasure
+- ``tm:{shades}:sources``: hash of the imported catalogue's sources, name → JSON of its last import;
+  ``tm:{shades}:src:<source>``: list of the source's shades, JSON; ``tm:{shades}:staging:<token>``: an import
+  being written (renamed onto the source's list when complete, else expires); ``tm:{shades}:lock:<source>``:
+  the token of the import under way; ``tm:{shades}:version``: counts changes (caches compare it);
+  ``tm:{shades}:list``: the catalogue as stored before sources (read as the source ``legacy``)
 - ``tm:{pNN}:ord:<id>``: hash with ``status``, ``updated_at``, ``record`` (JSON of what was ordered),
   ``shipping`` (sealed name and address, ``api.sealing``), and ``shipment`` / ``qc`` once known;
   ``...:ord:<id>:log``: list of transitions, JSON with time, actor, from and to
@@ -41,6 +51,21 @@ KEY_PREFIX = "tm"
 PARTITIONS = 16
 SHADES_KEY = f"{KEY_PREFIX}:{{shades}}:list"
 SHADES_VERSION_KEY = f"{KEY_PREFIX}:{{shades}}:version"
+SHADE_SOURCES_KEY = f"{KEY_PREFIX}:{{shades}}:sources"
+
+
+def shade_source_key(source: str) -> str:
+    return f"{KEY_PREFIX}:{{shades}}:src:{source}"
+
+
+def shade_staging_key(token: str) -> str:
+    return f"{KEY_PREFIX}:{{shades}}:staging:{token}"
+
+
+def shade_lock_key(source: str) -> str:
+    return f"{KEY_PREFIX}:{{shades}}:lock:{source}"
+
+
 SERVING_DATA_KEYS_KEY = f"{KEY_PREFIX}:serving:data-key-ids"
 
 
@@ -94,8 +119,16 @@ def corrections_key(customer_id: str, formulation_id: str) -> str:
     return f"{formulation_key(customer_id, formulation_id)}:corrections"
 
 
+def correction_batches_key(customer_id: str, formulation_id: str) -> str:
+    return f"{formulation_key(customer_id, formulation_id)}:batches"
+
+
 def formulation_owner_key(formulation_id: str) -> str:
     return f"{KEY_PREFIX}:fml-owner:{formulation_id}"
+
+
+def formulation_kept_key(formulation_id: str) -> str:
+    return f"{KEY_PREFIX}:fml-kept:{formulation_id}"
 
 
 # Orders.

@@ -77,6 +77,10 @@ class MeasurementRepository:
                 return int(dropped)
         raise TryAgainError("the customer's measurements kept changing while one was added; nothing was written")
 
+    async def history_kept(self, customer_id: str) -> bool:
+        """Whether the customer's history consent is in force (past measurements are kept)."""
+        return history_granted(await self._redis.get(history_consent_key(customer_id)))
+
     async def get(self, customer_id: str, measurement_id: str) -> dict[str, Any] | None:
         raw = await self._redis.get(measurement_key(customer_id, measurement_id))
         return None if raw is None else dict(json.loads(raw))

@@ -67,14 +67,6 @@ if ARGV[7] ~= '' then redis.call('SET', KEYS[5], '1', 'EX', ARGV[7]) end
 return {'moved', status}
 """
 
-ANONYMISE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HDEL', KEYS[1], 'shipping')
-redis.call('HSET', KEYS[1], 'erased_at', ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-return 1
-"""
-
 RESEAL = """
 if redis.call('HGET', KEYS[1], 'shipping') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'shipping', ARGV[2])
@@ -112,7 +104,6 @@ class OrderRepository:
         # redis-py's scripts run by SHA and load their text on NOSCRIPT, on one server or on a Cluster node.
         self._create = redis.register_script(CREATE)
         self._transition = redis.register_script(TRANSITION)
-        self._anonymise = redis.register_script(ANONYMISE)
         self._reseal = redis.register_script(RESEAL)
 
     async def create(
@@ -229,14 +220,6 @@ class OrderRepository:
                 if after is None or item > after:
                     candidates.append(item)
         return sorted(candidates)[: limit + 1]
-
-    async def anonymise(self, order_id: str, *, now_iso: str, log_entry: dict[str, Any]) -> bool:
-        partition = partition_of_id(order_id)
-        if partition is None:
-            return False
-        keys = [order_key(partition, order_id), order_log_key(partition, order_id)]
-        done = await self._anonymise(keys=keys, args=[now_iso, json.dumps(log_entry)])
-        return bool(done)
 
     async def reseal_all(self, statuses: Iterable[str], reseal: Callable[[str, str], str]) -> tuple[int, int]:
         """Seal every stored address with the current data key (key rotation); returns (resealed, orders seen).

@@ -1,7 +1,8 @@
 """Request bodies must come with a content type the route declares (415 otherwise), within its size limit.
 
 Litestar parses a JSON body whatever its Content-Type; we refuse a mismatch so a client bug shows at once.
-Routes declare ``opt={"accepts": (JSON, MULTIPART)}``; the default for a body is JSON alone. Bodies are
+Routes declare ``opt={"accepts": (JSON, MULTIPART)}``; the default for a body is JSON alone. A route may name
+the setting that limits its bodies instead: ``opt={"body_limit_setting": "max_catalogue_bytes"}``. Bodies are
 limited by media type: JSON to ``max_json_body_bytes``, photo uploads to ``max_upload_bytes`` (the
 app-wide limit Litestar enforces while reading, which also covers bodies sent without Content-Length).
 """
@@ -17,6 +18,7 @@ from api.errors import BodyTooLarge, UnsupportedMediaType
 from api.settings import Settings
 
 ACCEPTS_KEY = "accepts"
+BODY_LIMIT_KEY = "body_limit_setting"  # names the ``Settings`` field that limits a route's bodies
 JSON = "application/json"
 MULTIPART = "multipart/form-data"
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
@@ -48,6 +50,8 @@ def declared_content_type_guard(connection: ASGIConnection[Any, Any, Any, Any], 
         )
     settings: Settings = connection.app.state.settings
     limit = settings.max_upload_bytes if given == MULTIPART else settings.max_json_body_bytes
+    if handler.opt.get(BODY_LIMIT_KEY):  # a route whose bodies have their own limit (a catalogue file)
+        limit = int(getattr(settings, handler.opt[BODY_LIMIT_KEY]))
     length = _declared_length(connection)
     if length is not None and length > limit:
         raise BodyTooLarge(f"The {given} body is {length} bytes; the limit is {limit} bytes.")

@@ -83,9 +83,13 @@ TAGS = [
     Tag(name="formulation", description="A custom blend for a measurement, and the customer's formulations"),
     Tag(name="orders", description="Bottles ordered home, their status and history, reorder advice"),
     Tag(name="lab", description="The formulation lab: batch sheets, corrections, the production queue and steps"),
-    Tag(name="fulfilment", description="Events from and to the fulfilment partner (Standard Webhooks)"),
+    Tag(
+        name="fulfilment",
+        description="Events from and to the fulfilment partner (Standard Webhooks), and the orders it ships",
+    ),
     Tag(name="privacy", description="The customer's data: export and erasure"),
-    Tag(name="admin", description="The webhook outbox and its dead letters"),
+    Tag(name="admin", description="The webhook outbox and its dead letters; orders looked up by id or customer"),
+    Tag(name="catalogue", description="The admin's shade catalogue: sources, their shades, import, export, delete"),
     Tag(name="health", description="Liveness and readiness probes"),
 ]
 

@@ -80,6 +80,16 @@ _DETAILS = {
     "invalid_colour": "The spectrum's wavelengths are not ascending.",
     "not_skin_colour": "L* 99 is outside the range of human skin (10-90).",
     "invalid_recipe_request": "No recipe can be made for this target.",
+    "catalogue_empty": "None of the 625 rows has a brand, product and shade name or code.",
+    "catalogue_encoding": "The file is not UTF-8 text: byte 0xf4 on line 2 is not UTF-8 (a Windows-1252 file?).",
+    "catalogue_columns_missing": "The file has no product column.",
+    "colour_space_unknown": "Row 2: colour_space must be one of CIELAB D65, sRGB, not 'Adobe RGB'.",
+    "lab_out_of_range": "Row 2: L*a*b* 101, 0, 0 is outside the possible range (L* 0-100, a* and b* ±128).",
+    "hex_invalid": "Row 2: '#GGGGGG' is not a six-digit sRGB hex colour (e.g. #C8A07A).",
+    "catalogue_rows_skipped": "625 rows lack a brand, product or a shade_name or a shade_code (row 2).",
+    "catalogue_too_large": "The file is 20000000 bytes; the limit is 16777216.",
+    "catalogue_source_protected": "The house range is packaged with the service and cannot be deleted.",
+    "catalogue_import_in_progress": "Another import of 'pudding' is under way; nothing was imported.",
 }
 _HINTS = {
     "token_expired": "Sign in again to get a new token.",

@@ -26,7 +26,7 @@ def test_csv_with_lab_and_hex() -> None:
     shades = parse_catalogue("\n".join([HEADER, *GOOD]), "csv")
     assert [s.name or s.code for s in shades] == ["Ivory", "Sand", "03W"]
     expected = colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.array([0xC8, 0xA0, 0x7A]) / 255))
-    assert shades[1].Lab_D65 == pytest.approx(tuple(expected), abs=1e-6)
+    assert shades[1].Lab_D65 == pytest.approx(tuple(expected), abs=5e-4)  # stored to 0.001 (LAB_DECIMALS)
 
 
 def test_json_catalogue() -> None:
@@ -95,6 +95,6 @@ def test_real_catalogue_imports_and_answers(shared_data: Path) -> None:
         for i, r in enumerate(source) if r["hex"]
     ]  # fmt: skip
     index = ShadeIndex(parse_catalogue(json.dumps(rows), "json"))
-    assert len(index.shades) > 7000
+    assert len(index.shades) > 6900  # 7,441 rows; the index lists one brand's identical colours once
     assert np.abs(index.Lab[0] - [float(source[0][k]) for k in ("L_star", "a_star", "b_star")]).max() < 0.01
     assert index.nearest([60, 12, 18], count=3)[0].delta_E00 < 2

@@ -173,7 +173,12 @@ def test_order_flow_outbox_and_erasure_run_on_a_cluster(cluster_settings: Settin
             assert erased.status_code == 200, erased.text
             export = client.get("/v1/me/export", headers=auth(Role.CUSTOMER, "bob")).json()
             assert export["measurements"] == []
-            assert export["orders"][0]["shipping"] is None
+            assert export["orders"] == []  # the person is gone; the order and its batch record stay, anonymous
+            kept = client.get(f"/v1/admin/orders/{delivered_id}", headers=auth(Role.ADMIN)).json()
+            assert kept["customer_id"].startswith("anon_")
+            assert kept["shipping"] is None
+            _, bobs_formulation, _ = orders[1]
+            assert client.get(f"/v1/lab/formulations/{bobs_formulation}", headers=lab).status_code == 200
     finally:
         receiver.close()
 

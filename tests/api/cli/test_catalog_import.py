@@ -1,4 +1,4 @@
-"""`tonematch catalog import`: all rows or none, into the service's Redis."""
+"""`tonematch catalog import`: all rows or none, into the service's Redis (see also ``test_catalog_commands``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import redis
 from click.testing import CliRunner
 
 from api.cli import cli
-from api.storage.keys import SHADES_KEY
+from api.storage.keys import shade_source_key
 from tests.catalog.test_shades import GOOD, HEADER
 
 
@@ -23,5 +23,6 @@ def test_cli_import_is_all_or_nothing(tmp_path: Path, settings_env: Callable[...
     assert refused.exit_code == 1
     assert "nothing imported" in refused.output
     client = redis.Redis.from_url(redis_url)
-    assert client.llen(SHADES_KEY) == 3
+    assert client.llen(shade_source_key("good")) == 3  # the source is named after the file
+    assert client.llen(shade_source_key("bad")) == 0
     client.close()

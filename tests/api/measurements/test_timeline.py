@@ -34,6 +34,10 @@ def test_no_measurement_and_one_measurement_say_so(
     assert len(one["points"]) == 1
     assert all(m["slope_per_month"] is None and m["change_since_first"] is None for m in one["metrics"])
     assert all("a trend needs three measurements" in m["verdict"].lower() for m in one["metrics"])
+    assert one["history_kept"] is False
+    assert "PUT /v1/me/history-consent" in one["note"]  # why there is one point at most
+    client.post("/v1/measurements/", json=READING, headers=headers)
+    assert len(client.get(URL, headers=headers).json()["points"]) == 1  # the older one was not kept
 
 
 def test_a_redder_skin_over_months_is_a_change_and_a_trend_and_others_do_not_see_it(
@@ -58,6 +62,8 @@ def test_a_redder_skin_over_months_is_a_change_and_a_trend_and_others_do_not_see
         reading = {**READING, "lab": {"L": 60.0, "a": 10.0 + 1.5 * month, "b": 17.0}}
         assert client.post("/v1/measurements/", json=reading, headers=headers).status_code == 201
     body = client.get(URL, headers=headers).json()
+    assert body["history_kept"] is True
+    assert body["note"] is None
     assert [p["created_at"][:10] for p in body["points"]] == ["2026-01-05", "2026-02-04", "2026-03-06",
                                                                "2026-04-05", "2026-05-05"]  # fmt: skip
     redness = next(m for m in body["metrics"] if m["metric"] == "erythema_uM_cm")

@@ -31,6 +31,7 @@ def generated(client: TestClient[Litestar], tmp_path: Path, monkeypatch: pytest.
     config = tmp_path / "config.json"
     # The report is an image or a PDF: the generator reads any binary answer as a File once told they are binary.
     binary = {"image/png": "application/octet-stream", "application/pdf": "application/octet-stream"}
+    binary["text/csv"] = "application/octet-stream"  # a catalogue file (PUT and export of /v1/admin/catalog/sources)
     settings = {"post_hooks": [], "package_name_override": PACKAGE, "content_type_overrides": binary}
     config.write_text(json.dumps(settings))
     command = [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(document), "--config",

@@ -69,3 +69,14 @@ def signed_event(
 
 def stale(minutes: float) -> datetime:
     return datetime.now(UTC) - timedelta(minutes=minutes)
+
+
+def make_ready(client: TestClient[Litestar], auth: Auth, order_id: str, formulation: str, batch_id: str = "B") -> None:
+    """Start the order, pass its QC with the batch measured on target, and mark it ready to ship."""
+    lab = auth(Role.LAB)
+    assert client.post(f"/v1/lab/orders/{order_id}/start", headers=lab).status_code == 200
+    target = client.get(f"/v1/lab/formulations/{formulation}?size_g=30", headers=lab).json()["target_masstone_lab"]
+    qc = client.post(f"/v1/lab/orders/{order_id}/qc", json={"batch_g": 30, "batch_id": batch_id, "lab": target},
+                     headers=lab)  # fmt: skip
+    assert qc.json()["order"]["status"] == "qc_passed", qc.text
+    assert client.post(f"/v1/lab/orders/{order_id}/ready", headers=lab).status_code == 200

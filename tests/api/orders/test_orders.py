@@ -197,6 +197,10 @@ ROUTES = [
     ("GET", "/v1/me/export", {Role.CUSTOMER}),
     ("DELETE", "/v1/me", {Role.CUSTOMER}),
     ("GET", "/v1/me/reorder-advice?measurement_id=x", {Role.CUSTOMER}),
+    ("GET", "/v1/admin/orders/{id}", {Role.ADMIN}),
+    ("GET", "/v1/admin/orders/?customer_id=alice", {Role.ADMIN}),
+    ("GET", "/v1/fulfilment/orders/", {Role.FULFILMENT}),
+    ("GET", "/v1/fulfilment/orders/{id}", {Role.FULFILMENT}),
 ]
 
 

@@ -1,6 +1,9 @@
-"""The customer's data: export of everything kept, erasure, sealed names and addresses, key rotation."""
+"""The customer's data: export of everything kept (and what erasure would keep, and why), erasure that keeps the
+batch records of what was made under an anonymous id, sealed names and addresses, key rotation."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import redis
@@ -41,40 +44,96 @@ def _deliver(client: TestClient[Litestar], auth: Auth, settings: Settings, order
         assert client.post("/v1/webhooks/fulfilment/", content=body, headers=headers).status_code == 200
 
 
-def test_erasure_deletes_measurements_and_formulations_and_keeps_orders_without_the_address(
+def test_erasure_deletes_the_person_and_keeps_orders_and_batch_records_under_an_anonymous_id(
     client: TestClient[Litestar], auth: Auth, settings: Settings, redis_url: str
 ) -> None:
-    alice = auth(Role.CUSTOMER, "alice")
+    alice, lab, admin = auth(Role.CUSTOMER, "alice"), auth(Role.LAB), auth(Role.ADMIN)
     formulation = make_formulation(client, auth, "alice")
+    unused = make_formulation(client, auth, "alice")
     delivered = place_order(client, auth, "alice", formulation).json()["id"]
     _deliver(client, auth, settings, delivered, formulation)
     waiting = place_order(client, auth, "alice", formulation).json()["id"]
     bob_formulation = make_formulation(client, auth, "bob")
+    sheet_before = client.get(f"/v1/lab/formulations/{formulation}", headers=lab).json()
+    corrections_before = client.get(f"/v1/lab/formulations/{formulation}/corrections", headers=lab).json()
+    assert [c["batch_id"] for c in corrections_before] == ["B"]
+    kept_before = client.get("/v1/me/export", headers=alice).json()["kept_on_erasure"]
+    assert {(k["record"], k["id"]) for k in kept_before} == {
+        ("order", delivered), ("order", waiting), ("batch_record", formulation),
+    }  # fmt: skip
+    assert all(k["reason"] and k["kept"] and k["removed"] for k in kept_before)
     erased = client.delete("/v1/me", headers=alice)
     assert erased.status_code == 200, erased.text
-    assert erased.json() == {
+    result = erased.json()
+    assert {k: v for k, v in result.items() if k != "kept"} == {
         "measurements_deleted": 1, "formulations_deleted": 1, "orders_cancelled": 1,
-        "orders_kept_without_personal_data": 2,
+        "orders_kept_without_personal_data": 2, "batch_records_kept": 1,
     }  # fmt: skip
+    [batch] = [k for k in result["kept"] if k["record"] == "batch_record"]
+    assert batch["id"] == formulation
+    assert batch["order_ids"] == [delivered]
+    assert "1223/2009" in batch["reason"]
+    # The person is gone: nothing is found under the customer any more.
     after = client.get("/v1/me/export", headers=alice).json()
-    assert after["measurements"] == []
-    assert after["formulations"] == []
-    assert after["corrections"] == []
-    kept = {o["id"]: o for o in after["orders"]}
-    assert kept[delivered]["status"] == "delivered"
-    assert kept[waiting]["status"] == "cancelled"
-    assert all(o["shipping"] is None and o["erased"] for o in kept.values())
-    assert_problem(client.get(f"/v1/lab/formulations/{formulation}", headers=auth(Role.LAB)), 404, "not_found")
-    raw = redis.Redis.from_url(redis_url)
-    assert not [k for k in raw.scan_iter(count=1000) if b":c:alice:" in k and (b":msr" in k or b":fml" in k)]
-    assert all(not raw.hexists(k, "shipping") for k in raw.scan_iter(match="*:ord:*") if raw.type(k) == b"hash"
-               and b"alice" in (raw.hget(k, "record") or b""))  # fmt: skip
-    raw.close()
-    # An erased order has no address to reuse: a reorder must give one.
+    for kind in ("measurements", "formulations", "corrections", "orders", "kept_on_erasure"):
+        assert after[kind] == [], kind
+    assert_problem(client.get(f"/v1/orders/{delivered}", headers=alice), 404, "not_found")
     reorder = client.post(f"/v1/orders/{delivered}/reorder", json={}, headers={**alice, "Idempotency-Key": "again"})
-    assert_problem(reorder, 400, "invalid_request")
+    assert_problem(reorder, 404, "not_found")
+    assert client.get("/v1/admin/orders/?customer_id=alice", headers=admin).json()["items"] == []
+    # The batch record stays with the order: batch sheet, corrections, QC history, linked to an anonymous id.
+    assert client.get(f"/v1/lab/formulations/{formulation}", headers=lab).json() == sheet_before
+    assert client.get(f"/v1/lab/formulations/{formulation}/corrections", headers=lab).json() == corrections_before
+    assert_problem(client.get(f"/v1/lab/formulations/{unused}", headers=lab), 404, "not_found")
+    kept_order = client.get(f"/v1/admin/orders/{delivered}", headers=admin).json()
+    anonymous = kept_order["customer_id"]
+    assert anonymous.startswith("anon_")
+    assert kept_order["status"] == "delivered"
+    assert kept_order["erased"] is True
+    assert kept_order["shipping"] is None
+    assert kept_order["qc"]["batch_id"] == "B"
+    assert kept_order["formulation_id"] == formulation
+    assert [h["to_status"] for h in kept_order["history"] if h["to_status"]][-1] == "delivered"
+    listed = client.get(f"/v1/admin/orders/?customer_id={anonymous}", headers=admin).json()["items"]
+    assert {o["id"]: o["status"] for o in listed} == {delivered: "delivered", waiting: "cancelled"}
+    assert client.get(f"/v1/lab/orders/{delivered}", headers=lab).json()["erased"] is True
+    raw = redis.Redis.from_url(redis_url)
+    alices = [k for k in raw.scan_iter(count=1000) if b":c:alice:" in k]
+    assert all(b":idem:" in k or b":rl:" in k for k in alices), alices  # idempotency keys expire with their period
+    for key in raw.scan_iter(count=1000):
+        if raw.type(key) == b"string":
+            assert b"alice" not in (raw.get(key) or b""), key
+        elif raw.type(key) == b"hash":
+            assert not any(b"alice" in value for value in raw.hvals(key)), key
+    [kept] = list(raw.scan_iter(match=f"*:c:{anonymous}:fml:{formulation}".encode()))
+    record = json.loads(raw.get(kept) or b"{}")
+    assert {"target_lab", "predicted_lab", "measurement_id", "nearest_shades"}.isdisjoint(record)
+    assert record["kept"]["reason"]
+    assert not [k for k in raw.scan_iter(match="*:ord:*") if raw.type(k) == b"hash" and raw.hexists(k, "shipping")]
+    raw.close()
     # Bob's data is untouched.
     assert client.get(f"/v1/formulations/{bob_formulation}", headers=auth(Role.CUSTOMER, "bob")).status_code == 200
+
+
+def test_a_batch_record_is_found_at_every_step_of_an_erasure(
+    client: TestClient[Litestar], auth: Auth, settings: Settings, redis_url: str
+) -> None:
+    """The erasure writes the kept-record index before it moves the record and removes the owner index after:
+    stopped before the move (a kept index pointing at nothing yet) or after it (an owner index pointing at
+    nothing any more), the lab still finds the batch sheet."""
+    lab = auth(Role.LAB)
+    formulation = make_formulation(client, auth, "alice")
+    order_id = place_order(client, auth, "alice", formulation).json()["id"]
+    _deliver(client, auth, settings, order_id, formulation)
+    url = f"/v1/lab/formulations/{formulation}"
+    sheet = client.get(url, headers=lab).json()
+    raw = redis.Redis.from_url(redis_url)
+    raw.set(f"tm:fml-kept:{formulation}", "anon_0000000000000000")  # as if stopped after the first step
+    assert client.get(url, headers=lab).json() == sheet
+    assert client.delete("/v1/me", headers=auth(Role.CUSTOMER, "alice")).status_code == 200
+    raw.set(f"tm:fml-owner:{formulation}", "alice")  # as if stopped before the last step
+    assert client.get(url, headers=lab).json() == sheet
+    raw.close()
 
 
 def test_erasure_waits_while_an_order_is_on_its_way_and_changes_nothing(

@@ -1,0 +1,1 @@
+"""The shade catalogue for the admin: sources and their shades, imports that replace one source, export, delete."""
