@@ -255,8 +255,9 @@ def _sorted_rows(
             kept.append((line, row, default, how_default))
         else:
             raise UnknownColourSpace(
-                f"Row {line}: no colour space. Say it in a colour_space column or for the whole file (--colour-space "
-                "'CIELAB D65'): L*a*b* without its white point may be D50, as Photoshop's is.",
+                f"Row {line}: no colour space. Say it in a colour_space column or for the whole file (the CLI's "
+                "--colour-space 'CIELAB D65', the API's colour_space query parameter): L*a*b* without its white point "
+                "may be D50, as Photoshop's is.",
                 line=line,
             )
     return kept, skipped

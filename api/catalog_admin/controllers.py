@@ -78,7 +78,14 @@ async def _file(request: Request[Any, Any, Any], max_bytes: int) -> tuple[bytes,
         if len(body) > max_bytes:  # a chunked body carries no Content-Length to check early
             raise CatalogueTooLarge(f"The file is {len(body)} bytes; the limit is {max_bytes}.")
         return body, None
-    parts = (await read_form_in_memory(request)).get("file", [])
+    form = await read_form_in_memory(request)
+    others = sorted(set(form) - {"file"})
+    if others:  # a colour_space part would otherwise be silently ignored, and the file read as something else
+        raise InvalidRequest(
+            f"The form may hold only the part 'file'; {', '.join(repr(o) for o in others)} is not read: give "
+            "colour_space, strict and approximate as query parameters."
+        )
+    parts = form.get("file", [])
     if len(parts) != 1:
         raise InvalidRequest("The form needs exactly one part named 'file' holding the CSV.")
     return parts[0].data, parts[0].filename
@@ -170,4 +177,4 @@ class CatalogAdminController(Controller):
     ) -> Response[str]:
         text = await catalog_admin.export(name)
         disposition = f'attachment; filename="{name}.csv"'
-        return Response(text, media_type=f"{CSV}; charset=utf-8", headers={"Content-Disposition": disposition})
+        return Response(text, media_type=CSV, headers={"Content-Disposition": disposition})  # Litestar adds the charset

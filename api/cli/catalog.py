@@ -64,9 +64,13 @@ def _run(action: Callable[[CatalogAdminService], Awaitable[T]], failed: str) -> 
             raise click.ClickException(f"{failed}: Redis failed: {exc}") from exc
 
 
-def _lines(lines: list[int]) -> str:
+def _lines(lines: list[int], total: int | None = None) -> str:
+    """The first lines, and how many more: ``total`` when ``lines`` is a report's truncated list."""
     shown = ", ".join(str(line) for line in lines[:SHOWN_LINES])
-    return shown + (f" and {len(lines) - SHOWN_LINES} more" if len(lines) > SHOWN_LINES else "")
+    more = (len(lines) if total is None else total) - min(len(lines), SHOWN_LINES)
+    if not shown:
+        return "beyond the first rows reported"
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _echo_report(report: ImportReportOut) -> None:
@@ -81,7 +85,7 @@ def _echo_report(report: ImportReportOut) -> None:
     click.echo("columns read: " + ", ".join(f"{role} <- {column}" for role, column in report.columns.items()))
     for reason, count in report.skipped_reasons.items():
         lines = [row.line for row in report.skipped if row.reason == reason]
-        click.echo(f"skipped {count} rows with {reason} (lines {_lines(lines)})")
+        click.echo(f"skipped {count} rows with {reason} (lines {_lines(lines, count)})")
     if report.merged_count:
         worst = report.merged[0]
         click.echo(

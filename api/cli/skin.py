@@ -3,7 +3,7 @@ read from the service's Redis (``REDIS_URL``), as a table or as the API's JSON."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,44 @@ FORMAT = click.option(
 
 def _number(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def region_lines(result: dict[str, Any]) -> list[str]:
+    """A photo measurement's regions (``PhotoResultOut`` as JSON), one line each with the metrics it has, and the
+    right cheek against the left: what ``tonematch measure`` prints."""
+    lines = ["regions (95 % half-widths; the hex is for display only):"]
+    lines += [f"  {_region_text(region)}" for region in result.get("regions") or []]
+    if (sides := result.get("left_right")) is not None:
+        evenness = "" if sides["evenness_dE00"] is None else f", unevenness {sides['evenness_dE00']:+.2f} ΔE00"
+        lines.append(
+            f"  right - left cheek: {sides['difference_dE00']:.2f} ΔE00, melanin {sides['melanin_od']:+.3f} OD, "
+            f"erythema {sides['erythema_uM_cm']:+.2f} µM·cm{evenness}"
+        )
+    return lines
+
+
+def _plus_minus(value: float, half_width: float | None, digits: int, unit: str) -> str:
+    return f"{value:+.{digits}f}" + ("" if half_width is None else f" ±{half_width:.{digits}f}") + f" {unit}"
+
+
+def _region_text(region: dict[str, Any]) -> str:
+    """One region's metrics on a line: colour, ITA°, indices, evenness and spots, those it has."""
+    lab = region["lab"]
+    parts = [f"L*a*b* {lab['L']:.1f} {lab['a']:.1f} {lab['b']:.1f} ({region['display_srgb_hex']})"]
+    if region.get("ita_deg") is not None:
+        parts.append(f"ITA {region['ita_deg']:.1f}° ({region.get('ita_class') or '?'})")
+    if region.get("melanin_od") is not None:
+        parts.append("melanin " + _plus_minus(region["melanin_od"], region.get("melanin_od_95"), 3, "OD"))
+    if region.get("erythema_uM_cm") is not None:
+        parts.append("erythema " + _plus_minus(region["erythema_uM_cm"], region.get("erythema_uM_cm_95"), 2, "µM·cm"))
+    if region.get("evenness_dE00") is not None:
+        spread = "" if region.get("evenness_dE00_95") is None else f" ±{region['evenness_dE00_95']:.2f}"
+        parts.append(f"unevenness {region['evenness_dE00']:.2f}{spread} ΔE00")
+    if (spots := region.get("spots")) is not None:
+        contrast = "" if spots["mean_contrast_dE00"] is None else f", {spots['mean_contrast_dE00']:.1f} ΔE00"
+        parts.append(f"spots {spots['count']} ({100 * spots['area_share']:.1f} % of the area{contrast})")
+    tone = "" if region.get("in_skin_tone") is not False else " [analysed only, not in the skin tone]"
+    return f"{region['name']}{tone}: " + ", ".join(parts)
 
 
 def _timeline_table(found: TimelineOut) -> str:

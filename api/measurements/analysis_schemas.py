@@ -42,14 +42,14 @@ class TimelinePointOut(BaseModel):
     """One measurement on the customer's timeline: its colour, its indices with their 95 % half-widths, its skin's
     evenness and spots (the mean of the cheeks), and the formulation in use when it was made."""
 
-    measurement_id: str
-    created_at: datetime
-    source: Literal["photo", "instrument"]
-    lab: LabD65
+    measurement_id: str = Field(description="Measurement id (`msr_…`)")
+    created_at: datetime = Field(description="When the measurement was made")
+    source: Literal["photo", "instrument"] = Field(description="A calibrated photo or an instrument's reading")
+    lab: LabD65 = Field(description="The skin colour, CIELAB (D65, 2°)")
     melanin_od: float | None = Field(description="Melanin index (see `SkinIndicesOut`); null if not computed")
-    melanin_od_95: float | None
+    melanin_od_95: float | None = Field(description="Its 95 % half-width; null when no uncertainty is stated")
     erythema_uM_cm: float | None = Field(description="Erythema index (see `SkinIndicesOut`); null if not computed")
-    erythema_uM_cm_95: float | None
+    erythema_uM_cm_95: float | None = Field(description="Its 95 % half-width; null when no uncertainty is stated")
     evenness_dE00: float | None = Field(
         default=None, description="Mean of the cheeks' evenness, CIEDE2000; null for readings and older measurements"
     )
@@ -67,16 +67,16 @@ class MetricTrendOut(BaseModel):
     """A metric over time: the change since the first measurement against the two measurements' combined
     uncertainty, and a robust trend (Theil-Sen slope per month with its 95 % interval) from three measurements."""
 
-    metric: TimelineMetric
-    unit: str
+    metric: TimelineMetric = Field(description="The metric, named as the field of `TimelinePointOut`")
+    unit: str = Field(description="Its unit (`OD`, `µM·cm`, `ΔE00`; empty for a share, 0-1)")
     points: int = Field(description="Measurements that have this metric")
     change_since_first: float | None = Field(description="Last minus first; null with fewer than two")
     change_combined_95: float | None = Field(
         description="The two measurements' 95 % half-widths added in quadrature; null when one is not stated"
     )
     slope_per_month: float | None = Field(description="Theil-Sen slope; null with fewer than three measurements")
-    slope_low_per_month: float | None
-    slope_high_per_month: float | None
+    slope_low_per_month: float | None = Field(description="Lower end of the slope's 95 % interval, per month")
+    slope_high_per_month: float | None = Field(description="Upper end of the slope's 95 % interval, per month")
     verdict: str = Field(description="The change and the trend in plain words")
 
 
@@ -84,13 +84,13 @@ class TimelineFormulationOut(BaseModel):
     """A formulation of the customer's on the timeline: when it was made, from which measurement, and until when
     it was the newest (the recipe changed then)."""
 
-    formulation_id: str
-    created_at: datetime
+    formulation_id: str = Field(description="Formulation id (`fml_…`)")
+    created_at: datetime = Field(description="When it was made")
     measurement_id: str = Field(description="The measurement it was made from (it may since have been deleted)")
     in_use_until: datetime | None = Field(description="When the next formulation was made; null for the newest")
     target_lab: LabD65 = Field(description="The colour it was made to match")
-    coverage: str
-    library_version: str
+    coverage: str = Field(description="The coverage asked for (`sheer`, `medium`, `full`)")
+    library_version: str = Field(description="The pigment base library the recipe was computed with")
 
 
 class TimelineOut(BaseModel):
@@ -102,8 +102,8 @@ class TimelineOut(BaseModel):
         default=True, description="Whether the customer consented to keeping past measurements (history consent)"
     )
     note: str | None = Field(default=None, description="Without the history consent: why there is one point at most")
-    points: list[TimelinePointOut]
-    metrics: list[MetricTrendOut]
+    points: list[TimelinePointOut] = Field(description="Every measurement kept, oldest first")
+    metrics: list[MetricTrendOut] = Field(description="Each metric's change since the first measurement and trend")
     formulations: list[TimelineFormulationOut] = Field(
         default_factory=list, description="The customer's formulations, oldest first"
     )
@@ -119,8 +119,8 @@ COMPARISON_EXAMPLE: JsonDict = {
         {"metric": "delta_E00", "region": None, "label": "Colour difference (CIEDE2000)", "unit": "ΔE00",
          "before": None, "after": None, "difference": 1.12, "relative_change": None, "combined_95": 2.69,
          "beyond_noise": False,
-         "verdict": "Colour difference (CIEDE2000): 1.12 ΔE00 since 12 March 2026, no change you can tell from "
-         "measurement noise (±2.69)."},
+         "verdict": "Colour difference (CIEDE2000): no change you can tell from measurement noise since 12 March "
+         "2026 (1.12 ΔE00, noise ±2.69)."},
         {"metric": "a", "region": None, "label": "Redness (a*)", "unit": "", "before": 14.0, "after": 11.5,
          "difference": -2.5, "relative_change": -0.1786, "combined_95": 1.9, "beyond_noise": True,
          "verdict": "Redness (a*): down 18 % (-2.50) since 12 March 2026, beyond what measurement noise explains "
@@ -139,9 +139,9 @@ COMPARISON_EXAMPLE: JsonDict = {
 class ComparedMeasurementOut(BaseModel):
     """One side of a comparison."""
 
-    measurement_id: str
-    created_at: datetime
-    source: Literal["photo", "instrument"]
+    measurement_id: str = Field(description="Measurement id (`msr_…`)")
+    created_at: datetime = Field(description="When it was made")
+    source: Literal["photo", "instrument"] = Field(description="A calibrated photo or an instrument's reading")
 
 
 class MetricChangeOut(BaseModel):
@@ -151,15 +151,15 @@ class MetricChangeOut(BaseModel):
     metric: str = Field(
         description=(
             "`L`, `a`, `b`, `delta_E00` (between the two colours), `ita_deg`, `melanin_od`, `erythema_uM_cm`, "
-            "`evenness_dE00`, `spot_area_share`, or for left against right `difference_dE00` and the left-minus-right "
-            "index differences"
+            "`evenness_dE00`, `spot_area_share`, or for left against right (`region` `left_right`) `difference_dE00` "
+            "and the right-minus-left differences `melanin_od`, `erythema_uM_cm`, `evenness_dE00`"
         )
     )
     region: str | None = Field(
         description="The region compared (`left_cheek`), `left_right` for the cheeks' asymmetry, null for the skin"
     )
     label: str = Field(description="The metric in words")
-    unit: str
+    unit: str = Field(description="Its unit; empty for L*, a*, b* and for a share (0-1)")
     before: float | None = Field(description="Value in the earlier measurement; null for `delta_E00`")
     after: float | None = Field(description="Value in the later measurement; null for `delta_E00`")
     difference: float = Field(description="After minus before; for `delta_E00` the distance between the two")
@@ -178,8 +178,10 @@ class ComparisonOut(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [COMPARISON_EXAMPLE]})
 
-    before: ComparedMeasurementOut
-    after: ComparedMeasurementOut
+    before: ComparedMeasurementOut = Field(description="The measurement given as `before`")
+    after: ComparedMeasurementOut = Field(description="The measurement given as `after`")
     days_between: float = Field(description="Days from `before` to `after` (negative if `after` is older)")
-    metrics: list[MetricChangeOut]
+    metrics: list[MetricChangeOut] = Field(
+        description="Every metric both have: the colour, the indices, then each region's and the left-right ones"
+    )
     summary: str = Field(description="What changed beyond measurement noise, in plain words")

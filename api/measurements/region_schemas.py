@@ -14,9 +14,10 @@ from api.schemas import LabD65
 SPOTS_EXAMPLE: JsonDict = {
     "count": 3,
     "area_share": 0.021,
-    "mean_contrast_dE00": 3.4,
-    "min_area_mm2": 0.8,
-    "min_contrast_dE00": 2.5,
+    "area_share_95": 0.01,
+    "mean_contrast_dE00": 4.6,
+    "min_area_mm2": 2.0,
+    "min_contrast_dE00": 3.0,
 }
 REGION_EXAMPLE: JsonDict = {
     "name": "left_cheek",
@@ -25,12 +26,14 @@ REGION_EXAMPLE: JsonDict = {
     "skin_pixels": 7311,
     "spread_dE00": 1.12,
     "ita_deg": 25.7,
+    "ita_class": "tan",
     "display_srgb_hex": "#c69377",
     "melanin_od": 0.112,
     "melanin_od_95": 0.064,
     "erythema_uM_cm": 0.35,
     "erythema_uM_cm_95": 1.41,
     "evenness_dE00": 1.31,
+    "evenness_dE00_95": 0.2,
     "spots": SPOTS_EXAMPLE,
     "analysed_area_mm2": 612.0,
     "in_skin_tone": True,
@@ -70,7 +73,7 @@ class RegionOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [REGION_EXAMPLE]})
 
     name: str = Field(description="The region's name, as given or placed by the server (`left_cheek`)")
-    lab: LabD65
+    lab: LabD65 = Field(description="The region's colour, CIELAB (D65, 2°) of the calibrated image")
     pixels: int | None = Field(
         description="Pixels in the region; null for a region analysed only (`in_skin_tone` false: forehead, chin)"
     )
@@ -79,6 +82,9 @@ class RegionOut(BaseModel):
         description="Spread of the kept pixels' colour, CIEDE2000; null for a region analysed only"
     )
     ita_deg: float | None = Field(default=None, description="Individual Typology Angle of the region, degrees")
+    ita_class: str | None = Field(
+        default=None, description="Del Bino & Bernerd (2013) class of `ita_deg`; null on older measurements"
+    )
     display_srgb_hex: str | None = Field(
         default=None,
         pattern=r"^#[0-9a-f]{6}$",

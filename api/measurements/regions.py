@@ -20,7 +20,7 @@ from api.schemas import LabD65
 from color.colorimetry import D65_xy
 from color.skin import RegionColour
 from color.skin_map import LeftRight, RegionAnalysis
-from color.skin_tone import ITA_from_Lab
+from color.skin_tone import ITA_class, ITA_from_Lab
 
 
 def lab_out(Lab: Any) -> LabD65:
@@ -51,13 +51,15 @@ def region_out(region: RegionColour | None, analysis: RegionAnalysis | None) -> 
     if Lab is None:
         raise ValueError("a region needs its colour or its analysis")
     name = region.name if region is not None else analysis.name if analysis is not None else ""
+    ita = float(ITA_from_Lab(Lab))
     base = RegionOut(
         name=name,
         lab=lab_out(Lab),
         pixels=None if region is None else region.pixels,
         skin_pixels=None if region is None else region.kept,
         spread_dE00=None if region is None else round(region.spread_dE00, 2),
-        ita_deg=round(float(ITA_from_Lab(Lab)), 2),
+        ita_deg=round(ita, 2),
+        ita_class=ITA_class(ita),
         display_srgb_hex=display_srgb_hex(Lab),
     )
     if analysis is None:

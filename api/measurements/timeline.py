@@ -28,6 +28,8 @@ METRICS = {
     "evenness_dE00": ("Unevenness (mean of the cheeks)", "ΔE00"),
     "spot_area_share": ("Spot area (mean share of the cheeks)", ""),
 }
+# Decimals a metric's change and noise are told with (as ``api.measurements.compare`` tells them).
+DIGITS = {"melanin_od": 3, "erythema_uM_cm": 2, "evenness_dE00": 2, "spot_area_share": 3}
 # Why a change of a metric cannot be weighed against noise when a half-width is missing.
 NO_NOISE_REASON = {
     "melanin_od": "an instrument reading without a stated uncertainty",
@@ -87,7 +89,7 @@ def _point(measurement: MeasurementOut, formulations: Sequence[FormulationOut]) 
 def _metric(metric: str, points: list[TimelinePointOut]) -> MetricTrendOut:
     name, unit_name = METRICS[metric]
     unit = f" {unit_name}" if unit_name else ""
-    digits = 3 if metric == "spot_area_share" else 2
+    digits = DIGITS[metric]
     usable = [p for p in points if getattr(p, metric) is not None]
     values = [float(getattr(p, metric)) for p in usable]
     half_widths = [getattr(p, metric + "_95", None) for p in usable]
@@ -107,13 +109,13 @@ def _metric(metric: str, points: list[TimelinePointOut]) -> MetricTrendOut:
             )
         elif moved.beyond_noise:
             verdict = (
-                f"{name}: {'up' if difference > 0 else 'down'} {abs(difference):.2f}{unit} since {since}, beyond "
-                f"what measurement noise explains (±{combined:.2f})."
+                f"{name}: {'up' if difference > 0 else 'down'} {abs(difference):.{digits}f}{unit} since {since}, "
+                f"beyond what measurement noise explains (±{combined:.{digits}f})."
             )
         else:
             verdict = (
-                f"{name}: no change you can tell from measurement noise since {since} ({difference:+.2f}{unit}, "
-                f"noise ±{combined:.2f})."
+                f"{name}: no change you can tell from measurement noise since {since} ({difference:+.{digits}f}{unit}, "
+                f"noise ±{combined:.{digits}f})."
             )
     if found is None:
         verdict += " A trend needs three measurements on two days or more."

@@ -30,7 +30,7 @@ MAX_CONDITION_ROWS = 12  # rows of the conditions table that fit on page 2 under
 METRICS = {
     "melanin_od": ("Pigmentation", "melanin index", "OD", 1.0),
     "erythema_uM_cm": ("Redness", "erythema index", "µM·cm", 1.0),
-    "evenness_dE00": ("Unevenness", "colour spread, spots left out", "ΔE00", 1.0),
+    "evenness_dE00": ("Unevenness", "colour spread, spots included", "ΔE00", 1.0),
     "spot_area_share": ("Spots", "share of the skin's area", "%", 100.0),
 }
 INPUT_MODES = {"whole_photo": "whole photo", "crops": "crops"}
@@ -98,13 +98,16 @@ class RegionValues:
     Lab: tuple[float, float, float]
     sRGB: tuple[float, float, float]  # display only
     ita_deg: float | None = None
+    ita_class: str | None = None
     melanin_od: float | None = None
     melanin_od_95: float | None = None
     erythema_uM_cm: float | None = None
     erythema_uM_cm_95: float | None = None
     evenness_dE00: float | None = None
+    evenness_dE00_95: float | None = None
     spots_count: int | None = None
     spot_area_share: float | None = None
+    spot_area_share_95: float | None = None
     in_skin_tone: bool | None = None
 
     def lines(self) -> list[str]:
@@ -112,18 +115,22 @@ class RegionValues:
         L, a, b = self.Lab
         lines = [self.label, f"L* {L:.1f}  a* {a:.1f}  b* {b:.1f}"]
         if self.ita_deg is not None:
-            lines.append(f"ITA {self.ita_deg:.1f}°")
+            lines.append(f"ITA {self.ita_deg:.1f}°" + ("" if self.ita_class is None else f" ({self.ita_class})"))
         if self.melanin_od is not None:
             lines.append(f"melanin {_with_half_width(self.melanin_od, self.melanin_od_95, 3)} OD")
         if self.erythema_uM_cm is not None:
             lines.append(f"redness {_with_half_width(self.erythema_uM_cm, self.erythema_uM_cm_95, 2)} µM·cm")
         if self.evenness_dE00 is not None:
-            lines.append(f"unevenness {self.evenness_dE00:.2f} ΔE00")
+            spread = "" if self.evenness_dE00_95 is None else f" ±{self.evenness_dE00_95:.2f}"
+            lines.append(f"unevenness {self.evenness_dE00:.2f}{spread} ΔE00")
         if self.spots_count is not None:
-            share = "" if self.spot_area_share is None else f", {100 * self.spot_area_share:.1f} % of area"
+            share = ""
+            if self.spot_area_share is not None:
+                spread = "" if self.spot_area_share_95 is None else f" ±{100 * self.spot_area_share_95:.1f}"
+                share = f", {100 * self.spot_area_share:.1f}{spread} % of area"
             lines.append(f"spots {self.spots_count}{share}")
         if self.in_skin_tone is False:
-            lines.append("unlike the skin tone: read warily")
+            lines.append("analysed only, not in the skin tone")
         return lines
 
 
@@ -176,13 +183,16 @@ def region_values(region: RegionOut) -> RegionValues:
         Lab=Lab,
         sRGB=_hex_to_sRGB(region.display_srgb_hex) if region.display_srgb_hex else Lab_D65_to_sRGB_display(Lab),
         ita_deg=region.ita_deg,
+        ita_class=region.ita_class,
         melanin_od=region.melanin_od,
         melanin_od_95=region.melanin_od_95,
         erythema_uM_cm=region.erythema_uM_cm,
         erythema_uM_cm_95=region.erythema_uM_cm_95,
         evenness_dE00=region.evenness_dE00,
+        evenness_dE00_95=region.evenness_dE00_95,
         spots_count=None if spots is None else spots.count,
         spot_area_share=None if spots is None else spots.area_share,
+        spot_area_share_95=None if spots is None else spots.area_share_95,
         in_skin_tone=region.in_skin_tone,
     )
 
@@ -250,7 +260,12 @@ def _spread(items: Sequence[MeasurementOut], keep: int) -> list[MeasurementOut]:
     return [items[i] for i in sorted({round(i * (len(items) - 1) / (keep - 1)) for i in range(keep)})]
 
 
-def _note(series: Sequence[Series], count: int) -> str | None:
+def _note(series: Sequence[Series], count: int, *, history_kept: bool = True) -> str | None:
+    if count == 1 and not history_kept:
+        return (
+            "One measurement: only your latest measurement is kept, so there is no change and no trend to show. "
+            "To follow your skin over time, give the consent to keeping your measurement history."
+        )
     if count == 1:
         return (
             "One measurement so far: there is no change and no trend yet. Measure again in a few weeks, in the "
@@ -297,5 +312,5 @@ def prepare_report(
         comparison=None if comparison is None else comparison_tables(comparison),
         conditions=tuple(conditions),
         conditions_left_out=len(ordered) - len(conditions),
-        note=_note(series, len(ordered)),
+        note=_note(series, len(ordered), history_kept=timeline.history_kept),
     )

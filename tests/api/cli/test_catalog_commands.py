@@ -93,6 +93,18 @@ def test_unknown_colour_space_and_size_limit(
     assert "the limit is 100" in too_large.output
 
 
+def test_the_skipped_lines_count_every_skipped_row_beyond_the_reported_ones(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    many = tmp_path / "many.csv"  # 150 rows without a name or code: the report lists 100, the CLI counts all
+    many.write_text("brand,product,shade_name,hex\nA,P,N,#aabbcc\n" + "A,P,,#aabbcc\n" * 150)
+    imported = run("import", str(many))
+    assert imported.exit_code == 0, imported.output
+    assert "skipped 150 rows with no shade name or code (lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 140 more)" in (
+        imported.output
+    )
+
+
 def test_the_house_range_cannot_be_deleted(run: Callable[..., Result]) -> None:
     refused = run("delete", "--source", "house")
     assert refused.exit_code == 1

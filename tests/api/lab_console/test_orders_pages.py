@@ -85,6 +85,8 @@ def test_failing_qc_shows_the_correction_then_rework_then_a_passing_upload(
     assert "display only" in page
     assert page.count('<svg width="120"') == 2  # target and measured, side by side
     assert _status(signed_in, auth, order["id"]) == "qc_failed"
+    label = signed_in.get(f"/lab/orders/{order['id']}/label").text
+    assert "Batch ________" in label  # a failed batch's id is never printed on a bottle
     rework = signed_in.post(f"/lab/orders/{order['id']}/rework", data={"csrf_token": _csrf(signed_in, order["id"])})
     assert rework.status_code == 303
     assert _status(signed_in, auth, order["id"]) == "in_production"
@@ -93,6 +95,7 @@ def test_failing_qc_shows_the_correction_then_rework_then_a_passing_upload(
     assert passed.status_code == 303
     assert passed.headers["location"].endswith("?done=qc-passed#qc-result")
     assert _status(signed_in, auth, order["id"]) == "qc_passed"
+    assert "Batch B-2</p>" in signed_in.get(f"/lab/orders/{order['id']}/label").text  # the batch that passed
     ready = signed_in.post(f"/lab/orders/{order['id']}/ready", data={"csrf_token": _csrf(signed_in, order["id"])})
     assert ready.status_code == 303
     page = signed_in.get(ready.headers["location"]).text

@@ -20,7 +20,7 @@ from color.packaged_data import load_card
 from color.simulate import RenderedPhoto
 from color.skin import RegionColour
 from color.skin_map import LeftRight, RegionAnalysis, SpotSummary
-from color.skin_tone import ITA_from_Lab
+from color.skin_tone import ITA_class, ITA_from_Lab
 from tests.api.measurements.test_compare import INSTRUMENT_RECORD
 from tests.color.conftest import render
 
@@ -46,6 +46,7 @@ def test_a_region_with_its_analysis() -> None:
     region = region_out(_colour("left_cheek"), _analysis("left_cheek"))
     assert (region.pixels, region.skin_pixels, region.spread_dE00) == (8120, 7311, 1.12)
     assert region.ita_deg == pytest.approx(float(ITA_from_Lab(CHEEK_Lab)), abs=0.01)
+    assert region.ita_class == ITA_class(float(ITA_from_Lab(CHEEK_Lab)))
     assert (region.melanin_od, region.melanin_od_95, region.erythema_uM_cm) == (0.1123, 0.0641, 0.351)
     assert region.erythema_uM_cm_95 is None  # a half-width the core could not state (nan) is null, not NaN
     assert region.evenness_dE00 == 1.314
@@ -131,6 +132,7 @@ def test_a_photo_measurement_carries_every_regions_metrics(
     body = response.json()
     for region in body["regions"]:
         assert region["display_srgb_hex"].startswith("#")
+        assert region["ita_class"] == ITA_class(region["ita_deg"])
         assert region["melanin_od_95"] > 0
         assert region["erythema_uM_cm_95"] > 0
         assert region["in_skin_tone"] is True

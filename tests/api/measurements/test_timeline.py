@@ -131,5 +131,6 @@ def test_evenness_spots_and_the_formulation_in_use_each_period() -> None:
     assert weighed["evenness_dE00"].change_combined_95 == pytest.approx(0.2 * 2**0.5, abs=1e-3)
     assert "no change you can tell from measurement noise" in weighed["evenness_dE00"].verdict  # 0.1 < 0.28
     assert weighed["spot_area_share"].change_combined_95 == pytest.approx(0.01 * 2**0.5, abs=1e-3)
-    assert "down 0.02" in weighed["spot_area_share"].verdict  # 0.02 > 0.014: beyond noise
+    assert "down 0.020 since" in weighed["spot_area_share"].verdict  # 0.02 > 0.014: beyond noise
+    assert "(±0.014)" in weighed["spot_area_share"].verdict  # a share's noise told to its digits, not as ±0.01
     assert "beyond what measurement noise explains" in weighed["spot_area_share"].verdict

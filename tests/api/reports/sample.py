@@ -30,18 +30,21 @@ def _region(name: str, Lab: tuple[float, float, float], i: int, *, detailed: boo
     return base.model_copy(
         update={
             "ita_deg": round(describe_skin_tone(region_Lab).ita_deg, 2),
+            "ita_class": describe_skin_tone(region_Lab).ita_class,
             "display_srgb_hex": _hex(region_Lab),
             "melanin_od": indices.melanin_od,
             "melanin_od_95": indices.melanin_od_95,
             "erythema_uM_cm": indices.erythema_uM_cm,
             "erythema_uM_cm_95": indices.erythema_uM_cm_95,
             "evenness_dE00": round(1.6 - 0.05 * i, 2),
+            "evenness_dE00_95": 0.2,
             "spots": SpotsOut(
                 count=max(0, 5 - i // 2),
                 area_share=round(max(0.03 - 0.002 * i, 0.002), 4),
-                mean_contrast_dE00=3.1,
-                min_area_mm2=0.8,
-                min_contrast_dE00=2.5,
+                area_share_95=0.01,
+                mean_contrast_dE00=3.6,
+                min_area_mm2=2.0,
+                min_contrast_dE00=3.0,
             ),
             "in_skin_tone": name != "forehead" or i % 2 == 0,
         }

@@ -32,6 +32,12 @@ def test_series_table_and_regions_are_the_measurements_numbers() -> None:
     assert data.regions_taken == measurements[-1].created_at
     left = next(r for r in data.regions if r.name == "left_cheek")
     assert left.Lab == pytest.approx((58.1, 11.45, 18.05), abs=0.01)
+    drawn = left.lines()  # beside the drawn face: the class, and evenness and spot area with their half-widths
+    assert f"ITA {left.ita_deg:.1f}° ({left.ita_class})" in drawn
+    assert any(line.startswith("unevenness") and "±0.20 ΔE00" in line for line in drawn)
+    assert any(line.startswith("spots") and "±1.0 % of area" in line for line in drawn)
+    forehead = next(r for r in data.regions if r.name == "forehead")
+    assert "analysed only, not in the skin tone" in forehead.lines() or forehead.in_skin_tone
     assert data.consent_versions == ("2026-01",)
     assert data.note is None
 
@@ -42,6 +48,10 @@ def test_one_measurement_has_no_comparison_and_says_so() -> None:
     assert data.comparison is None
     assert data.note is not None
     assert "no trend yet" in data.note
+    alone = prepare_report(one, timeline(one, history_kept=False), None, customer_id="cus_x", generated_at=MADE)
+    assert alone.note is not None
+    assert "only your latest measurement is kept" in alone.note  # not "measure again": it would replace this one
+    assert "Measure again" not in alone.note
 
 
 def test_many_measurements_are_spread_over_the_swatches_first_and_latest_kept() -> None:
