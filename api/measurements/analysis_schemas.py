@@ -77,6 +77,14 @@ class MetricTrendOut(BaseModel):
     slope_per_month: float | None = Field(description="Theil-Sen slope; null with fewer than three measurements")
     slope_low_per_month: float | None = Field(description="Lower end of the slope's 95 % interval, per month")
     slope_high_per_month: float | None = Field(description="Upper end of the slope's 95 % interval, per month")
+    steady: bool | None = Field(
+        default=None,
+        description=(
+            "A steady change: the slope's 95 % interval excludes zero and the trend moves the metric over the "
+            "measurements' span by more than the first and last measurements' combined 95 % uncertainty; null "
+            "without a trend"
+        ),
+    )
     verdict: str = Field(description="The change and the trend in plain words")
 
 

@@ -20,7 +20,7 @@ from api.measurements.analysis_schemas import (
 )
 from api.measurements.region_schemas import RegionOut
 from api.measurements.schemas import MeasurementOut
-from color.trend import change, trend
+from color.trend import DAYS_PER_MONTH, Trend, change, trend
 
 METRICS = {
     "melanin_od": ("Pigmentation (melanin index)", "OD"),
@@ -120,10 +120,16 @@ def _metric(metric: str, points: list[TimelinePointOut]) -> MetricTrendOut:
     if found is None:
         verdict += " A trend needs three measurements on two days or more."
     else:
-        steady = "a steady change" if found.changing else "no steady change"
+        steady = _steady(found, days, combined)
+        if steady:
+            words = "a steady change"
+        elif found.changing:  # a consistent drift, but over the span no larger than two photos' noise
+            words = "a consistent drift, but no larger over this time than measurement noise: no steady change yet"
+        else:
+            words = "no steady change"
         verdict += (
             f" Trend {found.slope_per_month:+.3f}{unit} a month (95 %: {found.low_per_month:+.3f} to "
-            f"{found.high_per_month:+.3f}): {steady}."
+            f"{found.high_per_month:+.3f}): {words}."
         )
     return MetricTrendOut(
         metric=metric,
@@ -134,8 +140,20 @@ def _metric(metric: str, points: list[TimelinePointOut]) -> MetricTrendOut:
         slope_per_month=None if found is None else round(found.slope_per_month, 5),
         slope_low_per_month=None if found is None else round(found.low_per_month, 5),
         slope_high_per_month=None if found is None else round(found.high_per_month, 5),
+        steady=None if found is None else steady,
         verdict=verdict,
     )
+
+
+def _steady(found: Trend, days: list[float], combined_95: float | None) -> bool:
+    """A steady change: the slope's 95 % interval excludes zero AND the trend moves the metric over the span of the
+    measurements by more than the first and last measurements' combined 95 % uncertainty. Photos of one face share
+    errors that drift (the same phone, a season's light), which the Theil-Sen interval, made from the values alone,
+    cannot see; without the second condition four photos drifting within their noise read as a change."""
+    if not found.changing:
+        return False
+    moved = abs(found.slope_per_month) * (days[-1] - days[0]) / DAYS_PER_MONTH
+    return combined_95 is None or moved > combined_95
 
 
 HISTORY_NOT_KEPT = (

@@ -76,7 +76,7 @@ class TrendLine:
     end: datetime
     start_value: float
     end_value: float
-    changing: bool  # its 95 % interval excludes no slope
+    changing: bool  # a steady change (the timeline's ``steady``)
 
 
 @dataclass(frozen=True)
@@ -221,9 +221,7 @@ def _series(timeline: TimelineOut) -> list[Series]:
             continue
         line = None
         if metric.slope_per_month is not None:
-            low, high = metric.slope_low_per_month, metric.slope_high_per_month
-            changing = (low is not None and low > 0) or (high is not None and high < 0)
-            line = _trend_line(points, factor * metric.slope_per_month, changing)
+            line = _trend_line(points, factor * metric.slope_per_month, bool(metric.steady))
         found.append(Series(metric.metric, f"{name} ({what})", unit, tuple(points), line, metric.verdict))
     return found
 

@@ -296,8 +296,9 @@ HOW_TO_READ = (
     "index haemoglobin in µM·cm, both relative to a reference skin (0), negative meaning lighter or paler. A change "
     "counts only beyond the two measurements' combined 95 % uncertainty (half-widths in quadrature); a trend is a "
     "Theil-Sen slope per month from three measurements on two days or more, steady when its 95 % interval excludes "
-    "no change. Instrument readings state no uncertainty, so their changes cannot be told from noise. Compare "
-    "measurements taken in similar light: the conditions below say how each was made."
+    "no change and it moves the metric by more than the first and last measurements' combined noise. Instrument "
+    "readings state no uncertainty, so their changes cannot be told from noise. Compare measurements taken in "
+    "similar light: the conditions below say how each was made."
 )
 
 

@@ -134,3 +134,22 @@ def test_evenness_spots_and_the_formulation_in_use_each_period() -> None:
     assert "down 0.020 since" in weighed["spot_area_share"].verdict  # 0.02 > 0.014: beyond noise
     assert "(±0.014)" in weighed["spot_area_share"].verdict  # a share's noise told to its digits, not as ±0.01
     assert "beyond what measurement noise explains" in weighed["spot_area_share"].verdict
+
+
+def test_a_consistent_drift_within_the_noise_is_not_a_steady_change() -> None:
+    """Four photos whose erythema index creeps up by 0.1 µM·cm a month (half-width 0.5 each): the Theil-Sen
+    interval excludes zero, but over three months the trend moves the index by 0.3, less than the first and last
+    photos' combined noise (±0.71), so it is no steady change; at 0.5 a month (1.5 over the span) it is one."""
+    days = [datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=30 * k) for k in range(4)]
+
+    def redness(per_month: float) -> dict[str, object]:
+        points = [measurement(f"msr_{k}", day, a=14.0 + 10 * per_month * k) for k, day in enumerate(days)]
+        return next(m for m in timeline(points).metrics if m.metric == "erythema_uM_cm").model_dump()
+
+    creeping = redness(0.1)
+    assert creeping["slope_low_per_month"] > 0  # the slope alone would say "a change"
+    assert creeping["steady"] is False
+    assert "no larger over this time than measurement noise" in creeping["verdict"]
+    rising = redness(0.5)
+    assert rising["steady"] is True
+    assert "a steady change" in rising["verdict"]
