@@ -213,7 +213,7 @@ class LabConsoleController(Controller):
     ) -> Response[Any]:
         try:
             measurement, source = views.quality_check_from_form(form)
-            result = await orders.quality_check(order_id, measurement)
+            result = await orders.quality_check(order_id, measurement, actor=f"lab:{session.staff}")
         except (views.FormError, ApiError, ColorError) as error:
             view = await views.order_view(orders, formulations, order_id)
             code = getattr(error, "status_code", 422)
@@ -239,7 +239,7 @@ class LabConsoleController(Controller):
         try:
             if action not in views.ACTIONS:
                 raise views.FormError(f"There is no action {action!r}; the console knows start, rework and ready.")
-            await orders.lab_action(order_id, action)
+            await orders.lab_action(order_id, action, actor=f"lab:{session.staff}")
         except (views.FormError, ApiError) as error:
             view = await views.order_view(orders, formulations, order_id)
             code = getattr(error, "status_code", 400)

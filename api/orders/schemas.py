@@ -122,7 +122,12 @@ class HistoryEntry(BaseModel):
     """A state change (``from_status`` → ``to_status``) or another event in the order's life (``note``)."""
 
     at: datetime
-    actor: str = Field(description="customer, lab, fulfilment or system")
+    actor: str = Field(
+        description=(
+            "customer, lab, fulfilment or system; in the lab's and admins' views a step done in the lab console "
+            "names its staff member (`lab:<name>`)"
+        )
+    )
     from_status: OrderStatus | None = None
     to_status: OrderStatus | None = None
     note: str | None = None

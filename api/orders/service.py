@@ -50,6 +50,15 @@ __all__ = ["IDEMPOTENCY_KEY_PATTERN", "READY_EVENT", "OrderPolicy", "OrderServic
 logger = logging.getLogger("tonematch.api")
 
 
+def _shown(entry: dict[str, Any], *, staff: bool) -> dict[str, Any]:
+    """A history entry as a view shows it: the lab staff member's name (``lab:<name>``, kept for the batch record)
+    only in the lab's and admins' views; customers and the fulfilment partner read ``lab``."""
+    actor = str(entry.get("actor", ""))
+    if staff or not actor.startswith("lab:"):
+        return entry
+    return {**entry, "actor": "lab"}
+
+
 class OrderService:
     def __init__(
         self,
@@ -94,7 +103,7 @@ class OrderService:
             qc=stored.qc,
             erased=stored.erased_at is not None,
             shipping_unavailable=unavailable,
-            history=[HistoryEntry.model_validate(entry) for entry in stored.log],
+            history=[HistoryEntry.model_validate(_shown(entry, staff=not with_address)) for entry in stored.log],
         )
 
     async def _create(
@@ -307,14 +316,18 @@ class OrderService:
         await self.apply_transition(order_id, "cancel", actor="customer", note=note)
         return await self.get_own(customer_id, order_id)
 
-    async def lab_action(self, order_id: str, action: str) -> OrderOut:
+    async def lab_action(self, order_id: str, action: str, *, actor: str = "lab") -> OrderOut:
+        """A production step by the lab; ``actor`` names who did it in the history (``lab:<staff>`` from the
+        console, plain ``lab`` from the API's lab token)."""
         if not is_valid_order_id(order_id):
             raise NotFound(f"No order {order_id!r}.")
         event_type = READY_EVENT if action == "ready" else None
-        await self.apply_transition(order_id, action, actor="lab", event_type=event_type)
+        await self.apply_transition(order_id, action, actor=actor, event_type=event_type)
         return await self.get_for_lab(order_id)
 
-    async def quality_check(self, order_id: str, measurement: QualityCheckIn) -> QualityCheckResult:
+    async def quality_check(
+        self, order_id: str, measurement: QualityCheckIn, *, actor: str = "lab"
+    ) -> QualityCheckResult:
         """Pass within tolerance; else fail with the additions that bring the batch back (recorded with the batch).
 
         The batch's correction is recorded once per batch id: the same check again (same batch id and measurement)
@@ -346,7 +359,7 @@ class OrderService:
         }
         note = f"batch {correction.batch_id}: ΔE00 {correction.delta_E00_before:.2f}"
         fields = {"qc": json.dumps(summary, separators=(",", ":"))}
-        await self.apply_transition(order_id, action, actor="lab", note=note, fields=fields)
+        await self.apply_transition(order_id, action, actor=actor, note=note, fields=fields)
         return QualityCheckResult(order=await self.get_for_lab(order_id), correction=correction)
 
     async def reorder_advice(self, customer_id: str, measurement_id: str) -> ReorderAdvice:

@@ -193,3 +193,18 @@ def test_an_unknown_order_is_a_page_not_json(signed_in: TestClient[Litestar]) ->
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "No order 'ord_nope'." in unescape(response.text)
+
+
+def test_the_batch_record_names_the_staff_member_and_the_customer_reads_lab(
+    signed_in: TestClient[Litestar], auth: Auth, order: dict[str, Any]
+) -> None:
+    """A step done in the console is recorded as ``lab:<staff>`` (who made the batch, for the batch record); the
+    lab's and admins' views show the name, the customer's shows only ``lab``."""
+    lab_view = signed_in.get(f"/v1/lab/orders/{order['id']}", headers=auth(Role.LAB)).json()
+    started = [e for e in lab_view["history"] if e["to_status"] == "in_production"]
+    assert [e["actor"] for e in started] == ["lab:lab-ana"]
+    admin_view = signed_in.get(f"/v1/admin/orders/{order['id']}", headers=auth(Role.ADMIN)).json()
+    assert "lab:lab-ana" in [e["actor"] for e in admin_view["history"]]
+    own = signed_in.get(f"/v1/orders/{order['id']}", headers=auth(Role.CUSTOMER, "cus_lab")).json()
+    assert [e["actor"] for e in own["history"]] == ["customer", "lab"]
+    assert "lab-ana" not in json.dumps(own)
