@@ -8,7 +8,7 @@ drawdowns (``catalog.drawdowns``) and stores a new version; the project ships a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,11 @@ class BaseLibrary:
     pigment_load: dict[str, float]  # per coverage: all bases' fractions add up to this
     k1: float = SAUNDERSON_K1
     k2: float = SAUNDERSON_K2
+    # Optional per coverage (least, most): the recipe then chooses each skin's load within it, around
+    # ``pigment_load``; empty means every recipe of a coverage has exactly ``pigment_load``.
+    pigment_load_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Provenance for a reader (sources, particle sizes, approximations, regulatory status); never used in maths.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.names)
@@ -60,10 +65,17 @@ class BaseLibrary:
             for load in self.pigment_load.values()
         ):
             raise BaseLibraryError("Each coverage's pigment load must be positive and within the load limits.")
+        for coverage, (least, most) in self.pigment_load_range.items():
+            if coverage not in COVERAGES or not 0 < least <= self.pigment_load[coverage] <= most <= min(
+                self.max_total_fraction, float(self.max_fraction.sum())
+            ):
+                raise BaseLibraryError(
+                    f"The pigment load range of {coverage!r} must hold its pigment load and stay within the limits."
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to recompute a recipe's colour independently."""
-        return {
+        document: dict[str, Any] = {
             "version": self.version,
             "description": self.description,
             "wavelengths_nm": self.wavelengths_nm.tolist(),
@@ -85,6 +97,11 @@ class BaseLibrary:
                 )
             ],
         }
+        if self.pigment_load_range:
+            document["pigment_load_range"] = {k: list(v) for k, v in self.pigment_load_range.items()}
+        if self.metadata:
+            document["metadata"] = self.metadata
+        return document
 
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> BaseLibrary:
@@ -104,6 +121,10 @@ class BaseLibrary:
                 pigment_load={k: float(v) for k, v in document["pigment_load"].items()},
                 k1=float(document.get("saunderson", {}).get("k1", SAUNDERSON_K1)),
                 k2=float(document.get("saunderson", {}).get("k2", SAUNDERSON_K2)),
+                pigment_load_range={
+                    k: (float(v[0]), float(v[1])) for k, v in document.get("pigment_load_range", {}).items()
+                },
+                metadata=dict(document.get("metadata", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, BaseLibraryError):

@@ -83,8 +83,11 @@ class _Objective:
         daylight, metamerism, masstone = self.parts(fractions)
         return daylight + METAMERISM_WEIGHT * float(np.mean(list(metamerism.values()))) + MASSTONE_WEIGHT * masstone
 
-    def residuals(self, fractions: NDArray[np.float64], load: float) -> NDArray[np.float64]:
-        """The same terms as CIELAB differences (smooth, for least squares), and the load as a stiff residual."""
+    def residuals(
+        self, fractions: NDArray[np.float64], load: float, load_range: tuple[float, float] | None = None
+    ) -> NDArray[np.float64]:
+        """The same terms as CIELAB differences (smooth, for least squares), and the load as a stiff residual
+        (with ``load_range``, only a total outside the range is penalised)."""
         wavelengths = self.library.wavelengths_nm
         on_skin = film_reflectance(self.library, fractions, self.coverage, self.skin)
         parts = [Lab_under(wavelengths, on_skin) - self.target]
@@ -92,7 +95,13 @@ class _Objective:
         parts += [weight * (Lab_under(wavelengths, on_skin, n) - self.skin_under[n]) for n in CHECK_ILLUMINANTS]
         masstone = film_reflectance(self.library, fractions, self.coverage, None)
         parts.append(np.sqrt(MASSTONE_WEIGHT) * (Lab_under(wavelengths, masstone) - self.target))
-        parts.append(np.array([LOAD_STIFFNESS * (float(np.sum(fractions)) - load)]))
+        total = float(np.sum(fractions))
+        if load_range is None:
+            parts.append(np.array([LOAD_STIFFNESS * (total - load)]))
+        else:
+            parts.append(
+                np.array([LOAD_STIFFNESS * (max(total - load_range[1], 0.0) + min(total - load_range[0], 0.0))])
+            )
         return np.concatenate(parts)
 
 
@@ -121,8 +130,11 @@ def _starts(library: BaseLibrary, load: float) -> list[NDArray[np.float64]]:
     return starts
 
 
-def optimise_fractions(library: BaseLibrary, objective: _Objective, load: float) -> NDArray[np.float64]:
-    """Continuous optimum: bases within their limits, adding up to the coverage's load.
+def optimise_fractions(
+    library: BaseLibrary, objective: _Objective, load: float, load_range: tuple[float, float] | None = None
+) -> NDArray[np.float64]:
+    """Continuous optimum: bases within their limits, adding up to the coverage's load (or, with
+    ``load_range``, to any total within it: the load is chosen per skin).
 
     Bounded least squares (trust-region reflective) on the CIELAB differences from a few starts; the start
     that ends lowest in the CIEDE2000 objective wins.
@@ -132,10 +144,11 @@ def optimise_fractions(library: BaseLibrary, objective: _Objective, load: float)
     for start in _starts(library, load):
         result = least_squares(
             objective.residuals, np.clip(start, 1e-6, upper - 1e-9), bounds=(np.zeros_like(upper), upper),
-            args=(load,), method="trf", x_scale=0.05, max_nfev=400,
+            args=(load, load_range), method="trf", x_scale=0.05, max_nfev=400,
         )  # fmt: skip
         fractions = np.clip(result.x, 0.0, upper)
-        fractions *= load / max(float(fractions.sum()), 1e-12)
+        total = load if load_range is None else float(np.clip(fractions.sum(), *load_range))
+        fractions *= total / max(float(fractions.sum()), 1e-12)
         value = objective(fractions)
         if best is None or value < best[0]:
             best = (value, fractions)
@@ -184,13 +197,17 @@ def round_to_resolution(
     load: float,
     size_g: float,
     resolution_g: float,
+    load_range: tuple[float, float] | None = None,
 ) -> NDArray[np.float64]:
     """Grams per base on the dispenser's grid that add up to the coverage's load, searched around the optimum.
 
     Largest-remainder rounding hits the total exactly; then moving one step from one base to another is
-    tried for every pair, keeping any move that lowers the colour error, until none does.
+    tried for every pair, keeping any move that lowers the colour error, until none does. With
+    ``load_range`` the total is the optimum's, and adding or removing one step (the vehicle takes up the
+    difference) is tried as well, within the range.
     """
-    total_steps = round(load * size_g / resolution_g)
+    total = load if load_range is None else float(fractions.sum())
+    total_steps = round(total * size_g / resolution_g)
     max_steps = np.floor(library.max_fraction * size_g / resolution_g + 1e-9).astype(np.int64)
     steps = largest_remainder_steps(fractions, total_steps, max_steps)
 
@@ -211,6 +228,17 @@ def round_to_resolution(
                 value = score(candidate)
                 if value < current - 1e-9:
                     steps, current, improved = candidate, value, True
+        if load_range is not None:
+            least, most = (round(bound * size_g / resolution_g) for bound in load_range)
+            for index in range(n):
+                for step in (1, -1):
+                    candidate = steps.copy()
+                    candidate[index] += step
+                    if not (0 <= candidate[index] <= max_steps[index] and least <= candidate.sum() <= most):
+                        continue
+                    value = score(candidate)
+                    if value < current - 1e-9:
+                        steps, current, improved = candidate, value, True
         if not improved:
             break
     grams = np.asarray(steps * resolution_g, dtype=np.float64)
@@ -238,8 +266,11 @@ def predict_recipe(
         raise RecipeError("The size must be a whole number of dispenser steps.")
     objective = _Objective(library, target, coverage)
     load = library.pigment_load[coverage]
-    fractions = optimise_fractions(library, objective, load)
-    grams = round_to_resolution(library, objective, fractions, load=load, size_g=size_g, resolution_g=resolution_g)
+    load_range = library.pigment_load_range.get(coverage)
+    fractions = optimise_fractions(library, objective, load, load_range)
+    grams = round_to_resolution(
+        library, objective, fractions, load=load, size_g=size_g, resolution_g=resolution_g, load_range=load_range
+    )
     vehicle = round(size_g - float(grams.sum()), 10)
     daylight, metamerism, _ = objective.parts(grams / size_g)
     on_skin = film_reflectance(library, grams / size_g, coverage, objective.skin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -66,6 +67,10 @@ def measure(photo: Path, card_reference: str | None, regions_file: Path | None, 
     click.echo(f"calibration: {calibration['card_id']}, {calibration['model']}")
     for check in result["quality"]:
         click.echo(f"  {'ok ' if check['passed'] else 'BAD'} {check['check']}: {check['value']} ({check['detail']})")
+    from api.cli.skin import region_lines
+
+    for line in region_lines(result):
+        click.echo(line)
 
 
 @click.group()
@@ -314,8 +319,56 @@ def bases_fit(
         if not force:
             raise click.ClickException(f"Not stored: {message} --force stores it anyway.")
         click.echo(f"Warning: {message} Stored anyway (--force).", err=True)
+        # the stored library says so itself: whoever selects it later sees that its fit was over the limit
+        library = dataclasses.replace(library, description=f"{library.description} Stored with --force: {message}")
     _store_fitted(libraries, library, output)
     click.echo(f"{len(library.names)} bases fitted from {len(samples)} drawdowns")
+
+
+@bases.command("build")
+@click.option(
+    "--constants",
+    "constants_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV of optical constants: material,source_dataset,wavelength_nm,n,k (../shared/data/pigments).",
+)
+@click.option("--version", "new_version", default=None, help="Version name of the library (default: phys-2026.1).")
+@click.option("--medium-index", type=click.FloatRange(1.3, 1.7), default=None, help="Vehicle's refractive index.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write the library's JSON here (catalog/data/bases/VERSION.json to ship it).",
+)
+def bases_build(constants_file: Path, new_version: str | None, medium_index: float | None, output: Path) -> None:
+    """Compute the physical base library from published optical constants (Mie theory, Kubelka-Munk).
+
+    Sources, particle sizes, the medium's index, every approximation and each colourant's limits and regulatory
+    status are written into the library's metadata (catalog/physical_bases.py).
+    """
+    from api.storage.libraries import check_version_name
+    from catalog.physical_bases import N_MEDIUM, VERSION, physical_library
+
+    if not constants_file.is_file():
+        raise click.ClickException(f"{constants_file}: no such file (the optical constants CSV).")
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist.", param_hint="'-o' / '--output'")
+    try:
+        version = check_version_name(new_version or VERSION)
+        library = physical_library(constants_file.read_text(), version=version, n_medium=medium_index or N_MEDIUM)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{constants_file}: {exc}") from exc
+    temporary = output.with_name(output.name + ".partial")
+    try:
+        temporary.write_text(json.dumps(library.to_dict(), indent=1, ensure_ascii=False) + "\n")
+        temporary.replace(output)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+    click.echo(f"wrote {output} ({library.version}: {len(library.names)} bases, {', '.join(library.names)})")
 
 
 def _store_fitted(libraries: LibraryStore, library: BaseLibrary, output: Path | None) -> None:

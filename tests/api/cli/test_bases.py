@@ -110,7 +110,8 @@ def test_a_fit_with_large_residuals_is_refused_unless_forced(tmp_path: Path, set
     forced = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-x", "--force"])
     assert forced.exit_code == 0, forced.output
     assert "Stored anyway" in forced.output
-    assert (get_settings().data_dir / "bases" / "lab-x.json").exists()
+    stored = json.loads((get_settings().data_dir / "bases" / "lab-x.json").read_text())
+    assert "Stored with --force: the fitted library misses the drawdowns of 'red'" in stored["description"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,141 @@
+"""Formulation with the physical base library: reach, metamerism and what limits it, and its sensitivity.
+
+The library is computed from the optical constants in ``../shared/data/pigments`` (``catalog.physical_bases``;
+without that folder the packaged ``phys-2026.1`` is used and the sensitivity study is skipped). The skins are
+``bench.datasets.skin_set()``: the 100 NIST subjects and their melanin-darkened versions (200, ITA about −60°
+to +63°), as in ``bench_formulation``; no parameter of the library is fitted to them. Each skin gets the
+product's own ``predict_recipe`` at medium and full coverage. Printed: the share within 0.5 ΔE00 after
+rounding, median and p95, metamerism under A and FL11 (median), and every skin left out of gamut with the
+nearest reachable colour and the limit that binds (a base at its cap, the load at the end of its range, or
+none: then the pigments' spectra cannot make that colour). Then the same figures with every particle
+diameter 30 % smaller and larger, and with the vehicle's index 1.45 and 1.50 instead of 1.47.
+Goals (issue 14): ≥ 95 % within 0.5 at medium and ≥ 90 % at full coverage; A median ≤ 1.2, FL11 ≤ 2.0.
+
+Usage: ``python -m bench.bench_pigments [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.datasets import GRID_NM, shared_data, skin_set
+from catalog.bases import BaseLibrary
+from catalog.packaged_data import load_library
+from catalog.physical_bases import N_MEDIUM, VERSION, physical_library
+from catalog.recipe import IN_GAMUT_DE00, predict_recipe
+from color.simulate_scene import skin_truth_Lab
+from color.skin_tone import ITA_from_Lab
+
+CONSTANTS = "pigments/pigment_optical_constants_nk_300-1000nm.csv"
+SIZE_STEP = 0.3  # ±30 % on every median diameter
+MEDIUM_INDICES = (1.45, 1.50)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delta_E00: float
+    metamerism_A: float
+    metamerism_FL11: float
+    ITA: float
+    target: tuple[float, ...]
+    reached: tuple[float, ...]
+    binding: str
+    load: float
+
+
+def binding_limit(library: BaseLibrary, fractions: np.ndarray, coverage: str, resolution: float) -> str:
+    at_cap = [
+        n for n, f, cap in zip(library.names, fractions, library.max_fraction, strict=True) if f >= cap - resolution
+    ]
+    load_range = library.pigment_load_range.get(coverage)
+    total = float(fractions.sum())
+    if load_range is not None and total >= load_range[1] - resolution:
+        at_cap.append("total load at its maximum")
+    if load_range is not None and total <= load_range[0] + resolution:
+        at_cap.append("total load at its minimum")
+    return ", ".join(at_cap) or "none (spectral shape)"
+
+
+def _one(args: tuple[BaseLibrary, np.ndarray, str]) -> Outcome:
+    library, reflectance, coverage = args
+    target = skin_truth_Lab(GRID_NM, reflectance)
+    recipe = predict_recipe(library, target, coverage=coverage)
+    fractions = recipe.fractions
+    return Outcome(
+        recipe.delta_E00, recipe.metamerism_dE00["A"], recipe.metamerism_dE00["FL11"], float(ITA_from_Lab(target)),
+        tuple(round(float(v), 1) for v in target), tuple(round(float(v), 1) for v in recipe.predicted_Lab_D65),
+        binding_limit(library, fractions, coverage, 2 * recipe.resolution_g / recipe.size_g), float(fractions.sum()),
+    )  # fmt: skip
+
+
+def run(library: BaseLibrary, samples: list[np.ndarray], coverage: str, pool: ProcessPoolExecutor) -> list[Outcome]:
+    return list(pool.map(_one, [(library, s, coverage) for s in samples], chunksize=4))
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    e = np.array([o.delta_E00 for o in outcomes])
+    A = np.array([o.metamerism_A for o in outcomes])
+    F = np.array([o.metamerism_FL11 for o in outcomes])
+    return (
+        f"within 0.5: {100 * np.mean(e <= IN_GAMUT_DE00):5.1f} %  ΔE00 median {np.median(e):.2f} p95 "
+        f"{np.percentile(e, 95):.2f}  A median {np.median(A):.2f}  FL11 median {np.median(F):.2f}"
+    )
+
+
+def reach(library: BaseLibrary, samples: list[np.ndarray], pool: ProcessPoolExecutor) -> None:
+    for coverage in ("medium", "full"):
+        started = time.perf_counter()
+        outcomes = run(library, samples, coverage, pool)
+        ita = [o.ITA for o in outcomes]
+        loads = [o.load for o in outcomes]
+        print(f"reach, {coverage} coverage, {library.version}: {len(outcomes)} skins, ITA {min(ita):.0f}° to "
+              f"{max(ita):.0f}°, pigment load {100 * min(loads):.1f}-{100 * max(loads):.1f} %, "
+              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+        print("  " + summary(outcomes))
+        out = [o for o in outcomes if o.delta_E00 > IN_GAMUT_DE00]
+        counts = Counter(o.binding for o in out)
+        print(f"  out of gamut: {len(out)}; binding limit: " + "; ".join(f"{k} ×{v}" for k, v in counts.most_common()))
+        for o in sorted(out, key=lambda o: -o.delta_E00)[:5]:
+            print(f"    ITA {o.ITA:5.0f}°  target {o.target}  nearest reachable {o.reached}  ΔE00 {o.delta_E00:.2f}  "
+                  f"({o.binding})")  # fmt: skip
+
+
+def sensitivity(table: str, samples: list[np.ndarray], pool: ProcessPoolExecutor) -> None:
+    variants = {
+        f"sizes −{100 * SIZE_STEP:.0f} %": {"size_scale": 1 - SIZE_STEP},
+        "as shipped": {},
+        f"sizes +{100 * SIZE_STEP:.0f} %": {"size_scale": 1 + SIZE_STEP},
+        **{f"medium n {n:.2f} (shipped {N_MEDIUM:.2f})": {"n_medium": n} for n in MEDIUM_INDICES},
+    }
+    print(f"sensitivity, {len(samples)} of the skins:")
+    for name, change in variants.items():
+        library = physical_library(table, **change)  # type: ignore[arg-type]
+        for coverage in ("medium", "full"):
+            print(f"  {name:28s} {coverage:6s} " + summary(run(library, samples, coverage, pool)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true")
+    arguments = parser.parse_args(argv if argv is not None else [])
+    skins = [s.reflectance for s in skin_set()]
+    root = shared_data()
+    table = (root / CONSTANTS).read_text() if root is not None and (root / CONSTANTS).is_file() else None
+    library = physical_library(table) if table is not None else load_library(VERSION)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        reach(library, skins[:: 6 if arguments.quick else 1], pool)
+        if table is None:
+            print("sensitivity: skipped (../shared/data/pigments is absent)")
+            return
+        sensitivity(table, skins[:: 12 if arguments.quick else 4], pool)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
