@@ -147,6 +147,8 @@ COMPARISON_EXAMPLE: JsonDict = {
 class ComparedMeasurementOut(BaseModel):
     """One side of a comparison."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [COMPARISON_EXAMPLE["before"]]})
+
     measurement_id: str = Field(description="Measurement id (`msr_…`)")
     created_at: datetime = Field(description="When it was made")
     source: Literal["photo", "instrument"] = Field(description="A calibrated photo or an instrument's reading")
