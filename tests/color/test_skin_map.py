@@ -16,7 +16,7 @@ from color.face import forehead_chin_from_box, forehead_chin_from_landmarks
 from color.measure import Measurement, measure_photo
 from color.simulate import Phone, Scene, Shadow, Shine, Shot
 from color.simulate_marks import Hair, Mark, MarkedPhoto, face_region_polygons, render_marked_photo
-from color.skin_map import MIN_ANALYSED_MM2, SkinMap, evenness_dE00
+from color.skin_map import EVENNESS_95_DE00, MIN_ANALYSED_MM2, SPOT_AREA_SHARE_95, SkinMap, evenness_dE00
 from color.skin_spots import MIN_SPOT_AREA_MM2, MIN_SPOT_CONTRAST_DE00, find_spots
 
 SHOT = Shot(size=(1000, 750), card_width_px=440)
@@ -116,6 +116,22 @@ def test_evenness_does_not_depend_on_the_camera(card: ReferenceCard) -> None:
     assert np.ptp(evenness) < 0.3  # smoothing at 0.5 mm leaves each phone's noise well under a JND
     blotchy = measured(marked(card, marks=(Mark((-0.5, 0.15), 8.0, melanin_od=0.02),)), ("left_cheek", "right_cheek"))
     assert blotchy.region_analyses[0].evenness_dE00 > np.max(evenness) + 0.5  # a blotch makes the tone uneven
+
+
+def test_evenness_and_spot_area_do_not_depend_on_the_light_or_camera(card: ReferenceCard) -> None:
+    """The same spotted face under D65, A and FL11 and through two cameras: each cheek's evenness and spot area stay
+    within the stated one-photo half-widths of their mean (``EVENNESS_95_DE00``, ``SPOT_AREA_SHARE_95``)."""
+    spots = (Mark((-0.56, 0.1), 3.5, melanin_od=0.1), Mark((0.5, 0.2), 3.5, melanin_od=0.1))
+    shots = [("D65", CAMERAS[0]), ("A", CAMERAS[0]), ("FL11", CAMERAS[0]), ("D65", CAMERAS[2])]
+    results = [
+        measured(marked(card, marks=spots, illuminant=light, camera=camera), ("left_cheek", "right_cheek"))
+        for light, camera in shots
+    ]
+    evenness = np.array([[a.evenness_dE00 for a in r.region_analyses] for r in results])
+    area = np.array([[a.spots.area_share for a in r.region_analyses] for r in results])
+    assert np.all(area > 0)  # each cheek's spot found in every shot
+    assert np.all(np.abs(evenness - evenness.mean(axis=0)) <= EVENNESS_95_DE00)
+    assert np.all(np.abs(area - area.mean(axis=0)) <= SPOT_AREA_SHARE_95)
 
 
 def test_left_right_difference_has_the_sign_of_the_darker_cheek(card: ReferenceCard) -> None:
