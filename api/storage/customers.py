@@ -8,6 +8,7 @@ so the move, the removal of the name and address and the deletion of the rest ar
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from api.storage.keys import (
     formulation_owner_key,
     history_consent_key,
     history_consent_log_key,
+    idempotency_records_prefix,
     measurement_index_key,
     measurement_key,
     order_key,
@@ -94,12 +96,13 @@ class CustomerRepository:
         self._erase = redis.register_script(ERASE)
 
     async def erase(self, erasure: Erasure) -> None:
-        """Erase in three steps, each safe to stop after: (1) point the kept-record index of every kept formulation
+        """Erase in four steps, each safe to stop after: (1) point the kept-record index of every kept formulation
         at the anonymous id (nothing is there yet, so it finds nothing); (2) in one script in the customer's slot,
         move the kept formulations and their corrections to the anonymous id, anonymise the kept orders (name and
         address removed, the customer id replaced) and delete everything else: measurements, formulations,
         corrections, the history consent, the indexes; (3) delete the formulations' owner index entries, which
-        live outside the slot and now point at nothing. Either index finds a kept record at every moment."""
+        live outside the slot and now point at nothing; (4) delete the customer's idempotency records. Either index
+        finds a kept record at every moment."""
         customer, anonymous = erasure.customer_id, erasure.anonymous_id
         for formulation_id in erasure.kept_formulations:
             await self._redis.set(formulation_kept_key(formulation_id), anonymous)
@@ -126,3 +129,12 @@ class CustomerRepository:
         await self._erase(keys=keys, args=args)
         for formulation_id in erasure.formulation_ids:
             await self._redis.delete(formulation_owner_key(formulation_id))
+        await self._forget_idempotency_records(customer)
+
+    async def _forget_idempotency_records(self, customer_id: str) -> None:
+        """(4) Delete the customer's idempotency records (an order request's key → its order id), which would
+        otherwise tie the customer to the anonymised orders until they expire. They are not indexed, so they are
+        found by a SCAN of the customer's key prefix (glob characters in the id escaped): an erasure is rare."""
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", idempotency_records_prefix(customer_id)) + "*"
+        async for key in self._redis.scan_iter(match=pattern, count=1000):
+            await self._redis.delete(key)

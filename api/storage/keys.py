@@ -147,7 +147,12 @@ def customer_orders_key(customer_id: str) -> str:
 
 
 def idempotency_record_key(customer_id: str, key: str) -> str:
-    return f"{customer_tag(customer_id)}:idem:{digest(key)}"
+    return f"{idempotency_records_prefix(customer_id)}{digest(key)}"
+
+
+def idempotency_records_prefix(customer_id: str) -> str:
+    """What every idempotency record of the customer's starts with (erasure finds them by it)."""
+    return f"{customer_tag(customer_id)}:idem:"
 
 
 def status_key(partition: int, status: str) -> str:
