@@ -1,8 +1,8 @@
 """What each page of the console shows, gathered from the order and formulation services (no storage here).
 
-Two reads have no service method of their own and are built here on public ones: the queue's counts (paging
-``OrderService.lab_queue`` up to ``COUNT_CAP``) and the correction of an order's last quality check (the
-formulation's corrections, by the batch id the order's QC names).
+The queue's counts come from ``OrderService.queue_count``; the correction of an order's last quality check has no
+service method of its own and is found here from the formulation's corrections, by the batch id the order's QC
+names.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ STATUS_LABELS = {
 }
 # The statuses the lab works through are counted; the others only grow and are listed without a count.
 COUNTED = (S.RECEIVED, S.IN_PRODUCTION, S.QC_FAILED, S.QC_PASSED, S.READY_TO_SHIP)
-COUNT_CAP = 500  # beyond this a count reads "500+": a queue that long needs a person, not a digit
-COUNT_PAGE = 100
 PAGE_SIZE = 25
 ACTIONS = {"start": "Production started.", "rework": "Batch to be remade: back in production.",
            "ready": "Marked ready to ship."}  # fmt: skip
@@ -69,18 +67,8 @@ def swatch(label: str, lab: LabD65 | dict[str, float]) -> Swatch:
 
 
 async def queue_counts(orders: OrderService) -> dict[str, str]:
-    """Orders in each counted status, as text (``"500+"`` past the cap)."""
-    counts: dict[str, str] = {}
-    for status in COUNTED:
-        total, cursor = 0, None
-        while total < COUNT_CAP:
-            page = await orders.lab_queue(status, limit=COUNT_PAGE, cursor=cursor)
-            total += len(page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        counts[status.value] = f"{COUNT_CAP}+" if total >= COUNT_CAP and cursor is not None else str(total)
-    return counts
+    """Orders in each counted status, as text (exact: the status sets' sizes)."""
+    return {status.value: str(await orders.queue_count(status)) for status in COUNTED}
 
 
 def parse_status(value: str | None) -> OrderStatus:

@@ -236,6 +236,10 @@ class OrderService:
         next_cursor = f"{rows[limit - 1][0]}.{rows[limit - 1][1]}" if len(rows) > limit else None
         return OrderPage(items=items, next_cursor=next_cursor)
 
+    async def queue_count(self, status: OrderStatus) -> int:
+        """How many orders are in ``status`` (the lab console's live counts)."""
+        return await self._repository.queue_count(status.value)
+
     async def lab_queue(self, status: OrderStatus, *, limit: int, cursor: str | None) -> OrderPage:
         """Orders in ``status`` over all partitions, oldest first."""
         return await self._queue(status, limit=limit, cursor=cursor, with_address=False)

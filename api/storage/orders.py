@@ -207,6 +207,13 @@ class OrderRepository:
     async def all_customer_order_ids(self, customer_id: str) -> list[str]:
         return [text(i) for i in await self._redis.zrange(customer_orders_key(customer_id), 0, -1)]
 
+    async def queue_count(self, status: str) -> int:
+        """How many orders are in ``status`` over all partitions: one ZCARD per partition, pipelined per node."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for partition in range(PARTITIONS):
+                pipe.zcard(status_key(partition, status))
+            return sum(int(n) for n in await pipe.execute())
+
     async def queue_page(self, status: str, *, limit: int, after: tuple[int, str] | None) -> list[tuple[int, str]]:
         """The oldest ``limit`` + 1 orders in ``status`` over all partitions, after the cursor (created ms, id)."""
         candidates: list[tuple[int, str]] = []
