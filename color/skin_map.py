@@ -59,6 +59,7 @@ SHADOW_MARGIN_MM = 2.5  # a cast shadow's soft edge (a few mm on a face) goes wi
 # chroma (hair is dark brown to black; a melanin spot keeps or raises the skin's chroma, color.skin_indices).
 HAIR_DARKER_L = 15.0
 HAIR_CHROMA_SHARE = 0.5
+LIGHT_PLANE_SAMPLES = 2_000  # kept samples on a regular stride the plane (3 numbers) is fitted to
 LIGHT_PLANE_BAND = 2.5  # robust standard deviations: samples beyond it do not pull the plane of light
 EVENNESS_PERCENTILE = 90.0
 EVENNESS_SAMPLE = 4_000  # samples on a regular stride read for the percentile: its sampling error is < 0.01 ΔE00
@@ -69,7 +70,7 @@ EVENNESS_SIGMA_MM = 1.0
 # One photo's 95 % half-widths: 1.96 × the pooled standard deviation of a region's figure over photos of the same
 # face with 6 cameras × 4 lights (bench/bench_skin_maps.py, "repeatability", which prints them beside these).
 EVENNESS_95_DE00 = 0.2  # measured ±0.14 and ±0.16 on two draws of 4 faces with 2-8 spots, 96 photos at 5.4 px/mm
-SPOT_AREA_SHARE_95 = 0.01  # measured ±0.57 % and ±0.86 % of the region; 98 % of region photos within ±1 % in both
+SPOT_AREA_SHARE_95 = 0.01  # measured ±0.61 % and ±0.86 % of the region; 98 % of region photos within ±1 % in both
 MIN_ANALYSED_MM2 = 10.0  # less kept skin than a 3.5 mm disc: nothing is analysed (evenness nan, no spots)
 LEFT, RIGHT = "left_cheek", "right_cheek"
 
@@ -214,8 +215,9 @@ def _flatten_light(XYZ: NDArray[np.float64], kept: NDArray[np.bool_]) -> NDArray
     grid = np.indices(kept.shape, dtype=np.float64) / max(kept.shape)
     rows, columns = grid[0], grid[1]
     terms = np.stack([np.ones_like(rows), columns, rows], axis=-1)
-    design = terms[kept]
-    log_Y = np.log(np.maximum(XYZ[kept][:, 1], 1e-6))
+    stride = max(1, int(kept.sum()) // LIGHT_PLANE_SAMPLES)
+    design = terms[kept][::stride]
+    log_Y = np.log(np.maximum(XYZ[kept][::stride, 1], 1e-6))
     use = np.ones(len(log_Y), dtype=bool)
     for _ in range(3):
         solution = np.linalg.lstsq(design[use], log_Y[use], rcond=None)[0]
