@@ -3,8 +3,13 @@
 The library is computed from the optical constants in ``../shared/data/pigments`` (``catalog.physical_bases``;
 without that folder the packaged ``phys-2026.1`` is used and the sensitivity study is skipped). The skins are
 ``bench.datasets.skin_set()``: the 100 NIST subjects and their melanin-darkened versions (200, ITA about −60°
-to +63°), as in ``bench_formulation``; no parameter of the library is fitted to them. Each skin gets the
-product's own ``predict_recipe`` at medium and full coverage. Printed: the share within 0.5 ΔE00 after
+to +63°), as in ``bench_formulation``. What was tuned on what: goethite's k (edge height, width, tail) on an
+assumed yellow iron oxide masstone (L* 60, a* 10, b* 50); magnetite's flat k (0.5) on the pigment alone (an
+opaque, near-neutral black); particle sizes and the vehicle's index from the literature (no fit); no
+pigment parameter was fitted to these skins. The per-coverage load ranges (medium 8-18 %, full 14-25 %)
+were chosen in the first step after looking at every 8th skin, so the skins are not strictly held out from
+that choice. Printed first: each base's masstone (the pigment-level check). Each skin gets the product's own
+``predict_recipe`` at medium and full coverage. Printed: the share within 0.5 ΔE00 after
 rounding, median and p95, metamerism under A and FL11 (median), and every skin left out of gamut with the
 nearest reachable colour and the limit that binds (a base at its cap, the load at the end of its range, or
 none: then the pigments' spectra cannot make that colour). Then the same figures with every particle
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.datasets import GRID_NM, shared_data, skin_set
+from catalog.appearance import Lab_under, film_reflectance
 from catalog.bases import BaseLibrary
 from catalog.packaged_data import load_library
 from catalog.physical_bases import N_MEDIUM, VERSION, physical_library
@@ -89,6 +95,15 @@ def summary(outcomes: list[Outcome]) -> str:
     )
 
 
+def masstones(library: BaseLibrary) -> None:
+    print(f"masstones of {library.version} (opaque film of each base alone, D65, specular excluded):")
+    for i, name in enumerate(library.names):
+        fractions = np.zeros(len(library.names))
+        fractions[i] = library.max_fraction[i]
+        Lab = Lab_under(library.wavelengths_nm, film_reflectance(library, fractions, "medium", None))
+        print(f"  {name:11s} L* {Lab[0]:5.1f}  a* {Lab[1]:5.1f}  b* {Lab[2]:5.1f}")
+
+
 def reach(library: BaseLibrary, samples: list[np.ndarray], pool: ProcessPoolExecutor) -> None:
     for coverage in ("medium", "full"):
         started = time.perf_counter()
@@ -129,6 +144,7 @@ def main(argv: list[str] | None = None) -> None:
     root = shared_data()
     table = (root / CONSTANTS).read_text() if root is not None and (root / CONSTANTS).is_file() else None
     library = physical_library(table) if table is not None else load_library(VERSION)
+    masstones(library)
     with ProcessPoolExecutor(max_workers=2) as pool:
         reach(library, skins[:: 6 if arguments.quick else 1], pool)
         if table is None:

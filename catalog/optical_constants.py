@@ -9,7 +9,32 @@ interpolation is an approximation, written down here and in the library file:
   of randomly oriented uniaxial crystals is given the orientation average (2·o + e)/3 of n and of k, the usual
   approximation for randomly oriented birefringent particles (Bohren & Huffman 1983, §5.7 treat anisotropic
   spheres only approximately too).
-- **Magnetite** (Fe3O4, black iron oxide CI 77499): Querry (1985); cubic, isotropic.
+- **Magnetite** (Fe3O4, black iron oxide CI 77499): n from Querry (1985); cubic, isotropic. Querry's k
+  (0.03-0.14 over 380-730 nm, least in the blue) is not used: it comes from a pressed pellet (like Querry's
+  ZnO pellet, whose n of 1.55 is far below the crystal's 2.0) and gives a blue-black masstone (L* 28, b* −21),
+  while black iron oxide is an opaque, near-neutral black whose Fe²⁺-Fe³⁺ intervalence absorption is broad
+  across the visible. k is set flat at ``MAGNETITE_K`` = 0.5 (an assumed magnitude; the masstone is then
+  L* 13.5, a* 0.5, b* 1.5, and hardly changes above k = 0.5): a measured magnetite k should replace it.
+- **Zinc oxide** (CI 77947) is left out: the table's ZnO sets are a pressed pellet (Querry: n ≈ 1.55, a
+  porous compact, not the crystal's 2.0) and thin films with absorption tails that bulk ZnO has not.
+- **Rutile** (TiO2, CI 77891): n from Devore (1951), ordinary and extraordinary rays (orientation average as
+  above); Devore's table starts at 430 nm, so the one-term Sellmeier form n² = A + B/(λ² − C) is fitted to
+  the tabulated rows and extrapolated to 380 nm (an approximation near the band edge). Devore gives no k.
+  k is the measured edge of an anatase film (Jolivet et al. 2023) moved in photon energy so that the film's
+  edge (k = 0.003 at 3.41 eV) falls at rutile's band gap, 3.0 eV (Diebold 2003): a shift of 0.40 eV. Below
+  410 nm this is an approximation; above it rutile is transparent in every source.
+- **Goethite** (α-FeOOH, yellow iron oxide CI 77492): **not in the data**. n is hematite's read at λ·535/480
+  (the Fe³⁺ pair-excitation band lies near 480 nm in goethite and near 535 nm in hematite: Sherman & Waite
+  1985; Scheinost et al. 1998), scaled so that its 700-1000 nm mean equals goethite's mean principal index,
+  2.35 (nα 2.260, nβ 2.393, nγ 2.398; Anthony et al., Handbook of Mineralogy). k is an absorption edge at that
+  band, k(λ) = k_edge / (1 + exp((λ − 480 nm)/w)) + k_tail. phys-2026.1 used hematite's own k shifted, which
+  makes a brown (masstone L* 31, a* 14, b* 30) where pigment-grade yellow iron oxide is a bright yellow;
+  scaling that k down to a masstone of L* 60 still gives only b* 40, because hematite's edge is too gradual.
+  The three numbers k_edge = 0.138, w = 25.7 nm and k_tail = 0.0039 are fitted (``catalog.physical_bases``
+  grade "yellow", 0.2 µm, σg 1.5, medium 1.47) so that the masstone (R∞ with Saunderson's correction, D65,
+  2°) is L* 60, a* 10, b* 50: the middle of the masstone range for pigment-grade yellow iron oxide quoted in
+  issue 14 (L* 55-65, b* 45-60), with a* assumed. Those targets are not read from a datasheet here: a
+  supplier's measured masstone (or goethite's measured n, k) should replace them.
 - **Zinc oxide** (CI 77947) is left out: the table's ZnO sets are a pressed pellet (Querry: n ≈ 1.55, a
   porous compact, not the crystal's 2.0) and thin films with absorption tails that bulk ZnO has not.
 - **Rutile** (TiO2, CI 77891): n from Devore (1951), ordinary and extraordinary rays (orientation average as
@@ -22,8 +47,13 @@ interpolation is an approximation, written down here and in the library file:
   Fe³⁺ pair-excitation band that sets the absorption edge lies near 480 nm in goethite and near 535 nm in
   hematite (Sherman & Waite 1985; Scheinost et al. 1998), so k_goethite(λ) = k_hematite(λ · 535/480); n is
   hematite's, shifted the same way and scaled so that its 700-1000 nm mean equals goethite's mean
-  principal index, 2.35 (nα 2.260, nβ 2.393, nγ 2.398; Anthony et al., Handbook of Mineralogy). The strength
-  of the absorption is hematite's: goethite's own k should replace it when measured.
+  principal index, 2.35 (nα 2.260, nβ 2.393, nγ 2.398; Anthony et al., Handbook of Mineralogy). Hematite's
+  absorption strength makes a brown (masstone L* 31, a* 14, b* 30), whereas pigment-grade yellow iron oxide is
+  a bright yellow (masstone L* about 55-65); goethite's ligand-field and pair bands (near 420-490 and 650 nm,
+  Sherman & Waite 1985; Scheinost et al. 1998) are much weaker than hematite's. So k is also multiplied by
+  ``GOETHITE_K_SCALE`` = 0.10, the scale at which the 0.2 µm grade's masstone (R∞ with Saunderson's
+  correction, D65) has L* 60 (0.07 gives 64, 0.15 gives 55); a* 10 and b* 40 follow. The target L* 60 is
+  an assumption from the range above, to be replaced by a supplier's measured masstone or goethite's own k.
 
 References:
     Querry, M. R. (1985). Optical constants. Contractor Report CRDC-CR-85034.
@@ -54,6 +84,13 @@ HC_EV_NM = 1239.84198  # photon energy (eV) times wavelength (nm)
 RUTILE_EDGE_SHIFT_EV = 0.40  # anatase film's edge (3.41 eV) to rutile's band gap (3.0 eV, Diebold 2003)
 GOETHITE_EDGE_RATIO = 535.0 / 480.0  # hematite's and goethite's pair-excitation bands (Sherman & Waite 1985)
 GOETHITE_MEAN_INDEX = 2.35  # mean of nα 2.260, nβ 2.393, nγ 2.398 (Handbook of Mineralogy)
+# Goethite's k: an edge at the pair band, fitted to a masstone of L* 60, a* 10, b* 50 (see the text).
+GOETHITE_EDGE_NM = 480.0
+GOETHITE_K_EDGE = 0.138
+GOETHITE_EDGE_WIDTH_NM = 25.7
+GOETHITE_K_TAIL = 0.0039
+# Magnetite's k across 380-730 nm (flat; Querry's pellet k of 0.03-0.14 is replaced, see the text).
+MAGNETITE_K = 0.5
 REQUIRED_COLUMNS = ("material", "source_dataset", "wavelength_nm", "n", "k")
 
 
@@ -131,8 +168,9 @@ def hematite_index(table: Table, wavelengths_nm: NDArray[np.float64]) -> NDArray
 
 
 def magnetite_index(table: Table, wavelengths_nm: NDArray[np.float64]) -> NDArray[np.complex128]:
-    """Fe3O4: Querry (1985)."""
-    return _interpolated(table, "Fe3O4", "Querry", wavelengths_nm)
+    """Fe3O4: Querry's (1985) n; k flat at ``MAGNETITE_K`` (Querry's pellet k is implausibly small)."""
+    n = _interpolated(table, "Fe3O4", "Querry", wavelengths_nm).real
+    return np.asarray(n + 1j * MAGNETITE_K, dtype=np.complex128)
 
 
 def _sellmeier(wavelength_um: NDArray[np.float64], A: float, B: float, C: float) -> NDArray[np.float64]:
@@ -161,11 +199,19 @@ def rutile_index(table: Table, wavelengths_nm: NDArray[np.float64]) -> NDArray[n
     return np.asarray(n + 1j * k, dtype=np.complex128)
 
 
+def goethite_k(wavelengths_nm: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Goethite's approximated k: a logistic edge at the pair-excitation band and a flat tail."""
+    edge = GOETHITE_K_EDGE / (1.0 + np.exp((wavelengths_nm - GOETHITE_EDGE_NM) / GOETHITE_EDGE_WIDTH_NM))
+    result: NDArray[np.float64] = edge + GOETHITE_K_TAIL
+    return result
+
+
 def goethite_index(table: Table, wavelengths_nm: NDArray[np.float64]) -> NDArray[np.complex128]:
-    """Goethite, approximated: hematite's index at λ·535/480, n scaled to goethite's mean index 2.35."""
+    """Goethite, approximated: hematite's n at λ·535/480 scaled to goethite's mean index 2.35; k an edge."""
     shifted = hematite_index(table, wavelengths_nm * GOETHITE_EDGE_RATIO)
     reference = hematite_index(table, np.arange(700.0, 1000.1, 10.0)).real.mean()
-    return np.asarray(shifted.real * GOETHITE_MEAN_INDEX / reference + 1j * shifted.imag, dtype=np.complex128)
+    n = shifted.real * GOETHITE_MEAN_INDEX / reference
+    return np.asarray(n + 1j * goethite_k(wavelengths_nm), dtype=np.complex128)
 
 
 MATERIALS: dict[str, Callable[[Table, NDArray[np.float64]], NDArray[np.complex128]]] = {

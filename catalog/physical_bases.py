@@ -36,10 +36,19 @@ import numpy as np
 
 from catalog.bases import BaseLibrary
 from catalog.mie_pigments import pigment_KS
-from catalog.optical_constants import GOETHITE_EDGE_RATIO, RUTILE_EDGE_SHIFT_EV, complex_index, parse_optical_constants
+from catalog.optical_constants import (
+    GOETHITE_EDGE_RATIO,
+    GOETHITE_EDGE_WIDTH_NM,
+    GOETHITE_K_EDGE,
+    GOETHITE_K_TAIL,
+    MAGNETITE_K,
+    RUTILE_EDGE_SHIFT_EV,
+    complex_index,
+    parse_optical_constants,
+)
 from color.colorimetry import WAVELENGTHS_NM
 
-VERSION = "phys-2026.1"
+VERSION = "phys-2026.2"  # phys-2026.1 (hematite-strength goethite, Querry's magnetite k) stays packaged
 # The dried foundation's vehicle (silicones, esters, film formers): 1.40-1.50 (dimethicone 1.40, esters 1.44-1.46).
 N_MEDIUM = 1.47
 # Wet film thickness (µm at 1 g/cm³ = applied mg/cm² × 10) and pigment load per coverage (see the module text).
@@ -118,8 +127,14 @@ APPROXIMATIONS = (
     "Birefringent rutile and hematite: orientation average (2·o + e)/3 of n and k.",
     f"Rutile n: Devore (1951) Sellmeier refitted, extrapolated 380-430 nm; rutile k: an anatase film's edge "
     f"(Jolivet et al. 2023) moved {RUTILE_EDGE_SHIFT_EV:.2f} eV to rutile's 3.0 eV gap.",
-    f"Goethite is not in the data: hematite's n and k at λ·{GOETHITE_EDGE_RATIO:.3f} (pair band 480 vs 535 nm, "
-    "Sherman & Waite 1985), n scaled to goethite's mean index 2.35; absorption strength is hematite's.",
+    f"Goethite is not in the data: hematite's n at λ·{GOETHITE_EDGE_RATIO:.3f} (pair band 480 vs 535 nm, Sherman & "
+    f"Waite 1985) scaled to goethite's mean index 2.35; k an edge at 480 nm, k = {GOETHITE_K_EDGE:g}/(1 + "
+    f"exp((λ − 480)/{GOETHITE_EDGE_WIDTH_NM:g})) + {GOETHITE_K_TAIL:g}, fitted so that the 0.2 µm grade's masstone "
+    "is L* 60, a* 10, b* 50 (mid-range of pigment-grade yellow iron oxide, L* 55-65, b* 45-60, as quoted in issue "
+    "14; a* assumed; to be replaced by a supplier's measured masstone).",
+    f"Magnetite: Querry's n; Querry's k (0.03-0.14, from a pressed pellet, lowest in the blue, which makes a "
+    f"blue-black masstone L* 28, b* −21) replaced by a flat k = {MAGNETITE_K:g} (magnetite is opaque and black: its "
+    "intervalence absorption is broad across the visible; magnitude assumed, masstone then L* 13.5, a* 0.5, b* 1.5).",
     "Pigment mass fraction to volume fraction at a foundation density of 1 g/cm³ (dilute limit); film thickness "
     "is the wet film at 1 g/cm³, i.e. 10 µm per mg/cm² applied.",
     "The vehicle neither absorbs nor scatters; fillers (mica, silica, talc) are left out.",
@@ -147,8 +162,9 @@ def physical_library(
         S_rows.append(S)
     metadata: dict[str, Any] = {
         "kind": "physical: K and S from published optical constants by Mie theory (catalog.mie_pigments)",
-        "optical_constants": "refractiveindex.info database (CC0): Querry 1985 (Fe2O3, Fe3O4), Devore 1951 "
-        "(rutile n), Jolivet et al. 2023 (anatase film k, shifted)",
+        "optical_constants": "refractiveindex.info database (CC0): Querry 1985 (Fe2O3; Fe3O4 n only), Devore 1951 "
+        "(rutile n), Jolivet et al. 2023 (anatase film k, shifted); goethite and magnetite k approximated (see "
+        "approximations)",
         "mie": "miepython (Prahl), log-normal number distributions, 24 Gauss-Hermite nodes",
         "mie_to_kubelka_munk": "K = 2 μa, S = 0.75 μs (1 − g): van Gemert & Star 1987; Star et al. 1988",
         "medium_refractive_index": n_medium,
@@ -164,9 +180,9 @@ def physical_library(
         version=version,
         description=(
             "Physical library: titanium dioxide (rutile), yellow iron oxide (goethite, approximated), two red iron "
-            "oxide grades (hematite, fine and coarse) and two black iron oxide grades (magnetite), each base the "
-            "dry pigment in the clear vehicle; K and S computed by Mie theory from published n, k and stated "
-            "particle sizes. A lab-fitted library (bases fit) replaces it."
+            "oxide grades (hematite, fine and coarse) and two black iron oxide grades (magnetite, k approximated), "
+            "each base the dry pigment in the clear vehicle; K and S computed by Mie theory from published n, k and "
+            "stated particle sizes. A lab-fitted library (bases fit) replaces it."
         ),
         wavelengths_nm=wavelengths,
         names=tuple(g.name for g in grades),
