@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from api.web.tokens import Role, mint_token
 from infra.redis_server import free_tcp_port
 from tests.api.orders.helpers import ADDRESS
 from tests.conftest import TEST_SECRET
+from tests.servers import wait_until_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium as root, headless, with nothing that reaches for the network (the machine has none).
@@ -72,19 +72,7 @@ def server(redis_url: str, tmp_path: Path) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"the server exited early ({process.returncode}):\n{output}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not become ready")
-            time.sleep(0.2)
+        wait_until_ready(process, base, STARTUP_TIMEOUT_S)
         yield base
     finally:
         process.terminate()

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from infra.redis_server import answers_ping, free_tcp_port
+from tests.servers import wait_until_ready
 
 pytestmark = pytest.mark.slow
 STARTUP_TIMEOUT_S = 60
@@ -37,19 +38,7 @@ def serving(data_dir: Path, port: int, *options: str, **extra_env: str) -> Itera
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"serve exited early ({process.returncode}):\n{output}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("serve did not become ready")
-            time.sleep(0.2)
+        wait_until_ready(process, base, STARTUP_TIMEOUT_S, "serve")
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
