@@ -45,7 +45,7 @@ from catalog.shades import (
     UnknownColourSpace,
     identity,
 )
-from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00
+from color.colorimetry import Lab_D65_to_display_hex, XYZ_to_Lab_D65, delta_E00
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "brand": ("brand",),
@@ -195,7 +195,7 @@ def _colour(row: dict[str, Any], space: str, columns: dict[str, str], lab: Seque
         value = _text(row, columns["hex"], line)
         if not HEX_PATTERN.fullmatch(value):
             raise InvalidHex(f"Row {line}: {value!r} is not a six-digit sRGB hex colour (e.g. #C8A07A).", line=line)
-        return [int(value.lstrip("#")[i : i + 2], 16) / 255.0 for i in (0, 2, 4)]
+        return [float(v) for v in colour.notation.HEX_to_RGB(value.lstrip("#"))]
     if lab is None:
         raise MissingColumns(
             f"Row {line}: a CIELAB D65 row needs L, a and b columns.", line=line, columns=["L", "a", "b"]
@@ -321,11 +321,6 @@ def read_catalogue(
     return ImportResult(tuple(unique), len(rows), tuple(skipped), tuple(merged), dict(spaces), read)
 
 
-def _hex_of(Lab: np.ndarray) -> list[str]:
-    RGB = np.clip(colour.XYZ_to_sRGB(colour.Lab_to_XYZ(Lab, D65_xy)), 0, 1)
-    return ["#" + "".join(f"{round(float(v) * 255):02X}" for v in rgb) for rgb in RGB.reshape(-1, 3)]
-
-
 def catalogue_csv(shades: Iterable[Shade]) -> str:
     """Shades as CSV that ``read_catalogue`` reads back to the same shades: CIELAB D65 as stored (``hex`` is an
     sRGB preview, clipped to the gamut, not read back), the file's colour space in ``original_colour_space``."""
@@ -333,7 +328,7 @@ def catalogue_csv(shades: Iterable[Shade]) -> str:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
-    hexes = _hex_of(np.array([s.Lab_D65 for s in listed], dtype=np.float64).reshape(-1, 3)) if listed else []
+    hexes = [h.upper() for h in Lab_D65_to_display_hex([s.Lab_D65 for s in listed])] if listed else []
     for shade, preview in zip(listed, hexes, strict=True):
         L, a, b = (repr(v) for v in shade.Lab_D65)
         flag = "true" if shade.approximate else "false"

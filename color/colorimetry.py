@@ -69,3 +69,25 @@ def hue_angle_deg(a: ArrayLike, b: ArrayLike) -> NDArray[np.float64]:
     # A tiny negative angle becomes exactly 360 after colour-science's ``% 360`` in floating point: it is 0.
     folded: NDArray[np.float64] = np.where(hue >= 360.0, hue - 360.0, hue)
     return folded
+
+
+def Lab_D65_to_display_sRGB(Lab: ArrayLike) -> NDArray[np.float64]:
+    """CIELAB (D65, 2°) (..., 3) to gamma-encoded sRGB in [0, 1] (IEC 61966-2-1: D65 white, so no adaptation),
+    clipped to the gamut. For showing a colour on a screen only: what it looks like depends on the screen or paper.
+
+    >>> Lab_D65_to_display_sRGB([100.0, 0.0, 0.0]).round(3) + 0.0
+    array([ 1.,  1.,  1.])
+    """
+    XYZ = colour.Lab_to_XYZ(np.asarray(Lab, dtype=np.float64), D65_xy)
+    return np.clip(np.asarray(colour.XYZ_to_sRGB(XYZ), dtype=np.float64), 0.0, 1.0)
+
+
+def Lab_D65_to_display_hex(Lab: ArrayLike) -> list[str]:
+    """``Lab_D65_to_display_sRGB`` of each colour (..., 3) as ``#rrggbb``, rounded to the nearest 8-bit code first
+    (colour-science's ``RGB_to_HEX`` truncates, which would turn the white's 0.99993 into ``fe``).
+
+    >>> Lab_D65_to_display_hex([[100.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    ['#ffffff', '#000000']
+    """
+    codes = np.round(Lab_D65_to_display_sRGB(Lab).reshape(-1, 3) * 255.0) / 255.0
+    return [str(colour.notation.RGB_to_HEX(code)).lower() for code in codes]

@@ -11,13 +11,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import colour
-import numpy as np
 from numpy.typing import ArrayLike
 
 from api.measurements.region_schemas import LeftRightOut, RegionOut, SpotsOut
 from api.schemas import LabD65
-from color.colorimetry import D65_xy
+from color.colorimetry import Lab_D65_to_display_hex
 from color.skin import RegionColour
 from color.skin_map import LeftRight, RegionAnalysis
 from color.skin_tone import ITA_class, ITA_from_Lab
@@ -30,12 +28,8 @@ def lab_out(Lab: Any) -> LabD65:
 
 
 def display_srgb_hex(Lab_D65: ArrayLike) -> str:
-    """A colour for display only: CIELAB (D65, 2°) as 8-bit sRGB (IEC 61966-2-1, D65 white, so no adaptation),
-    clipped to the gamut, as ``#rrggbb``. colour-science does the conversion and the encoding."""
-    XYZ = colour.Lab_to_XYZ(np.asarray(Lab_D65, dtype=np.float64), D65_xy)
-    RGB = np.clip(colour.XYZ_to_sRGB(XYZ, apply_cctf_encoding=True), 0.0, 1.0)
-    # To the nearest 8-bit code first: RGB_to_HEX truncates, which turns the white's 0.99993 into fe.
-    return str(colour.notation.RGB_to_HEX(np.round(RGB * 255.0) / 255.0)).lower()
+    """A colour for display only: CIELAB (D65, 2°) as 8-bit sRGB ``#rrggbb``, clipped to the gamut."""
+    return Lab_D65_to_display_hex(Lab_D65)[0]
 
 
 def _number(value: float | None, digits: int) -> float | None:

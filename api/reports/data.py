@@ -13,15 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import colour
-import numpy as np
-
 from api.measurements.analysis_schemas import ComparisonOut, TimelineOut
 from api.measurements.region_schemas import RegionOut
 from api.measurements.schemas import MeasurementOut
 from api.reports.table import REGION_LABELS, Comparison, comparison_tables
 from api.schemas import LabD65
-from color.colorimetry import D65_xy
+from color.colorimetry import Lab_D65_to_display_sRGB
 from color.trend import DAYS_PER_MONTH
 
 MAX_SWATCHES = 12  # beyond this a row of swatches gets too narrow to label; the first and latest are always kept
@@ -39,13 +36,8 @@ INPUT_MODES = {"whole_photo": "whole photo", "crops": "crops"}
 def Lab_D65_to_sRGB_display(Lab: Sequence[float]) -> tuple[float, float, float]:
     """CIELAB (D65, 2°) to gamma-encoded sRGB in [0, 1] (IEC 61966-2-1, D65 white, no adaptation needed), clipped to
     the gamut, to draw a swatch. Display only: what a swatch looks like depends on the screen or paper."""
-    XYZ = colour.Lab_to_XYZ(np.asarray(Lab, dtype=np.float64), D65_xy)
-    RGB = np.clip(np.asarray(colour.XYZ_to_sRGB(XYZ), dtype=np.float64), 0.0, 1.0)
-    return float(RGB[0]), float(RGB[1]), float(RGB[2])
-
-
-def _hex_to_sRGB(code: str) -> tuple[float, float, float]:
-    return int(code[1:3], 16) / 255, int(code[3:5], 16) / 255, int(code[5:7], 16) / 255
+    R, G, B = (float(v) for v in Lab_D65_to_display_sRGB(Lab))
+    return R, G, B
 
 
 def _Lab(lab: LabD65) -> tuple[float, float, float]:
@@ -174,14 +166,14 @@ def _with_half_width(value: float, half_width: float | None, digits: int) -> str
 
 
 def region_values(region: RegionOut) -> RegionValues:
-    """A region as the face diagram shows it; its colour the stored display sRGB, else converted from its Lab."""
+    """A region as the face diagram shows it, its colour converted from its Lab for display."""
     Lab = _Lab(region.lab)
     spots = region.spots
     return RegionValues(
         name=region.name,
         label=REGION_LABELS.get(region.name, region.name.replace("_", " ").capitalize()),
         Lab=Lab,
-        sRGB=_hex_to_sRGB(region.display_srgb_hex) if region.display_srgb_hex else Lab_D65_to_sRGB_display(Lab),
+        sRGB=Lab_D65_to_sRGB_display(Lab),
         ita_deg=region.ita_deg,
         ita_class=region.ita_class,
         melanin_od=region.melanin_od,
