@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from api.cli.common import load_settings
+from api.cli.common import load_settings, write_whole
 
 if TYPE_CHECKING:
     from api.catalog_admin.schemas import ImportReportOut
@@ -169,7 +169,7 @@ def catalog_export(source: str | None, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    write_whole(output, text)
     click.echo(f"wrote {text.count(chr(10)) - 1} shades to {output}", err=True)
 
 

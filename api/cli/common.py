@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -68,3 +69,22 @@ def with_measurements(call: Callable[[MeasurementService], Awaitable[T]], *, fai
         raise click.ClickException(f"{failing}{exc.detail}{hint}") from exc
     except STORAGE_UNAVAILABLE_ERRORS as exc:
         raise click.ClickException(f"{failing}Redis at REDIS_URL did not answer ({type(exc).__name__})") from exc
+
+
+def write_whole(output: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``output`` whole or not at all: into ``<output>.partial`` first, then renamed over it, so a
+    failed write never leaves a half-written file under the name asked for. A missing folder or a write that fails
+    is a clear error (exit status 1), not a traceback."""
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist.", param_hint="'-o' / '--output'")
+    temporary = output.with_name(output.name + ".partial")
+    try:
+        if isinstance(data, str):
+            temporary.write_text(data, encoding="utf-8")
+        else:
+            temporary.write_bytes(data)
+        temporary.replace(output)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from api.cli.common import with_measurements
+from api.cli.common import with_measurements, write_whole
 
 if TYPE_CHECKING:
     from api.measurements.service import MeasurementService
@@ -63,11 +63,5 @@ def report(customer: str, given_format: str | None, output: Path, before_id: str
         return drawn.content
 
     content = with_measurements(draw, failing=f"no report for {customer!r}: ")
-    temporary = output.with_name(output.name + ".partial")
-    try:
-        temporary.write_bytes(content)
-        temporary.replace(output)  # never a half-written report under the name asked for
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+    write_whole(output, content)  # never a half-written report under the name asked for
     click.echo(f"wrote {output} ({image_format}, {len(content) // 1024} KB): the report of {customer}")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from api.cli.common import load_settings
+from api.cli.common import load_settings, write_whole
 
 if TYPE_CHECKING:
     from api.storage.libraries import LibraryStore
@@ -173,13 +173,7 @@ def card_render(card_id: str, dpi: float, output: Path) -> None:
         data = encode_card(reference, dpi, image_format)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    temporary = output.with_name(output.name + ".partial")
-    try:
-        temporary.write_bytes(data)
-        temporary.replace(output)  # never leave a half-written card behind
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
+    write_whole(output, data)  # never leave a half-written card behind
     what = "vector PDF for the print shop" if image_format == "pdf" else f"{dpi:g} dpi PNG proof"
     click.echo(f"wrote {output} ({reference.reference}, print batch {reference.batch_number}, {what})")
 
@@ -360,14 +354,7 @@ def bases_build(constants_file: Path, new_version: str | None, medium_index: flo
         library = physical_library(constants_file.read_text(), version=version, n_medium=medium_index or N_MEDIUM)
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{constants_file}: {exc}") from exc
-    temporary = output.with_name(output.name + ".partial")
-    try:
-        temporary.write_text(json.dumps(library.to_dict(), indent=1, ensure_ascii=False) + "\n")
-        temporary.replace(output)
-    except OSError as exc:
-        raise click.ClickException(f"Cannot write {output}: {exc.strerror or exc}.") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_whole(output, json.dumps(library.to_dict(), indent=1, ensure_ascii=False) + "\n")
     click.echo(f"wrote {output} ({library.version}: {len(library.names)} bases, {', '.join(library.names)})")
 
 

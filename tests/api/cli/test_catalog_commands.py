@@ -49,6 +49,17 @@ def test_import_list_export_delete(run: Callable[..., Result], tmp_path: Path) -
     assert "deleted source 'copy' (2 shades); the catalogue now holds 20" in deleted.output
 
 
+def test_export_to_a_missing_folder_is_a_clear_error_and_writes_nothing(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no such folder" / "out.csv"
+    result = run("export", "-o", str(missing))
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert not missing.parent.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "options", "message"),
     [
