@@ -46,8 +46,9 @@ from color.quality import (
 )
 from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_pixels
+from color.skin_analysis import analyse_regions
 from color.skin_colour import RegionCodes, region_colours, rough_skin_XYZ
-from color.skin_map import LeftRight, RegionAnalysis, analyse_regions, in_skin_tone, skin_tone_regions
+from color.skin_map import LeftRight, RegionAnalysis, in_skin_tone, skin_tone_regions
 from color.skin_tone import SkinToneDescription, describe_skin_tone
 
 DIAGNOSIS_LONG_SIDE = 1600  # the search for a card-like patch grid, when no card was found, runs at this size

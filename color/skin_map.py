@@ -38,14 +38,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.calibrate import Calibration
-from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+from color.colorimetry import delta_E00
 from color.detect import CardPose
 from color.errors import RetakeNeeded
-from color.face import ANALYSIS_ONLY_REGIONS, Region
+from color.face import ANALYSIS_ONLY_REGIONS
+from color.lab_arrays import XYZ_to_Lab_D65, XYZ_to_uv
+from color.lab_arrays import delta_E00 as delta_E00_arrays
 from color.sampling import CLIP_CODE
-from color.skin import SHADE_DUV, RegionColour, _shadow_edge, _uv, specular_pixels
-from color.skin_colour import RegionCodes, _skin_hue
-from color.skin_indices import skin_indices_from_Lab
+from color.skin import SHADE_DUV, RegionColour, _shadow_edge, specular_pixels
+from color.skin_colour import _median, _skin_hue, pixels_to_XYZ
 
 SAMPLE_MM = 0.25  # the map's grid: finer than the smallest spot counted (about 1.6 mm across), coarser than noise
 # Smoothing before anything is measured: a Gaussian of 0.5 mm keeps a spot of 1.6 mm at 85 % of its contrast
@@ -161,22 +162,24 @@ def face_px_per_mm(pose: CardPose) -> float:
     return float(np.sqrt(abs(cv2.contourArea(corners.astype(np.float32))) / (width * height)))
 
 
-def _gaussian(image: NDArray[np.float64], sigma: float) -> NDArray[np.float64]:
-    """A Gaussian blur in single precision (twice as fast in OpenCV; 7 digits are plenty for a mean of light)."""
-    blurred = cv2.GaussianBlur(image.astype(np.float32), (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
-    return np.asarray(blurred, dtype=np.float64)
-
-
 def masked_blur(
     XYZ: NDArray[np.float64], mask: NDArray[np.bool_], sigma_samples: float, min_support: float = MIN_SUPPORT
 ) -> NDArray[np.float64]:
     """Normalised convolution (Knutsson and Westin 1993): the Gaussian mean of the masked samples around each
-    sample, nan where under ``min_support`` of the Gaussian's weight is masked in."""
-    weight = mask.astype(np.float64)
-    support = _gaussian(weight, sigma_samples)
-    blurred = _gaussian(np.nan_to_num(XYZ) * weight[..., None], sigma_samples) / np.maximum(support, 1e-12)[..., None]
-    blurred[support < min_support] = np.nan
-    return blurred
+    sample, nan where under ``min_support`` of the Gaussian's weight is masked in.
+
+    The masked values and the mask go through one four-channel Gaussian in single precision (OpenCV blurs it
+    several times faster than four planes in double; 7 digits are plenty for a mean of light).
+    """
+    stacked = np.empty((*mask.shape, 4), dtype=np.float32)
+    np.multiply(XYZ, mask[..., None], out=stacked[..., :3], casting="unsafe")
+    stacked[..., 3] = mask
+    cv2.patchNaNs(stacked, 0.0)  # a nan counts as nothing: off the mask (nan × 0) and on it
+    blurred = cv2.GaussianBlur(stacked, (0, 0), sigma_samples, borderType=cv2.BORDER_CONSTANT)
+    support = blurred[..., 3:]
+    mean = np.asarray(blurred[..., :3] / np.maximum(support, 1e-12), dtype=np.float64)
+    mean[support[..., 0] < min_support] = np.nan
+    return mean
 
 
 def _resampled(
@@ -194,7 +197,8 @@ def _resampled(
     cv2.fillPoly(inside, [np.round(polygon - [x0, y0]).astype(np.int32)], 1)
     if exclude is not None:
         cv2.fillPoly(inside, [np.round(exclude - [x0, y0]).astype(np.int32)], 0)
-    clipped = np.asarray((codes >= round(CLIP_CODE * 255)).any(axis=2), dtype=np.float64)
+    brightest = np.maximum(np.maximum(codes[..., 0], codes[..., 1]), codes[..., 2])
+    clipped = np.asarray(brightest >= round(CLIP_CODE * 255), dtype=np.float64)
     place = np.array([px_per_mm * SAMPLE_MM, x0, y0], dtype=np.float64)
     return codes, np.asarray(inside, dtype=np.float64), clipped, place
 
@@ -206,27 +210,39 @@ def _to_grid(image: NDArray[np.float64], per_sample: float) -> NDArray[np.float6
     return np.asarray(cv2.resize(image, size, interpolation=interpolation), dtype=np.float64)
 
 
+def _least_squares(design: NDArray[np.float64], values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Least squares by the normal equations (3 unknowns: a tenth of ``lstsq``'s time), ``lstsq`` when singular."""
+    try:
+        return np.asarray(np.linalg.solve(design.T @ design, design.T @ values), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return np.asarray(np.linalg.lstsq(design, values, rcond=None)[0], dtype=np.float64)
+
+
 def _flatten_light(XYZ: NDArray[np.float64], kept: NDArray[np.bool_]) -> NDArray[np.float64]:
     """XYZ divided by a plane in log luminance over the grid, fitted robustly to the kept samples (its level
     kept): the slow change of the light across the region. Two re-fits without the samples beyond
     ``LIGHT_PLANE_BAND`` robust standard deviations (spots, blotches). Not a quadratic: a cheek's curvature is
     small over a region, and a quadratic would absorb a blotch in the region's middle (measured: a blotch of
     8 mm on a 17 mm cheek left the evenness at the spotless figure)."""
-    grid = np.indices(kept.shape, dtype=np.float64) / max(kept.shape)
-    rows, columns = grid[0], grid[1]
-    terms = np.stack([np.ones_like(rows), columns, rows], axis=-1)
-    stride = max(1, int(kept.sum()) // LIGHT_PLANE_SAMPLES)
-    design = terms[kept][::stride]
-    log_Y = np.log(np.maximum(XYZ[kept][::stride, 1], 1e-6))
+    scale = 1.0 / max(kept.shape)
+    rows, columns = np.nonzero(kept)  # raster order, as the kept samples
+    stride = max(1, len(rows) // LIGHT_PLANE_SAMPLES)
+    rows, columns = rows[::stride], columns[::stride]
+    design = np.stack([np.ones(len(rows)), columns * scale, rows * scale], axis=-1)
+    log_Y = np.log(np.maximum(XYZ[rows, columns, 1], 1e-6))
     use = np.ones(len(log_Y), dtype=bool)
     for _ in range(3):
-        solution = np.linalg.lstsq(design[use], log_Y[use], rcond=None)[0]
+        solution = _least_squares(design[use], log_Y[use])
         residual = log_Y - design @ solution
-        spread = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+        spread = 1.4826 * _median(np.abs(residual - _median(residual)))
         use = np.abs(residual) <= LIGHT_PLANE_BAND * max(spread, 1e-3)
-    shape = terms[..., 1:] @ solution[1:]
-    shape -= float(np.mean(shape[kept]))
-    flat: NDArray[np.float64] = XYZ / np.exp(shape)[..., None]
+    # The plane over the grid, its mean over the kept samples taken out (from the sums of rows and columns).
+    row_term = np.arange(kept.shape[0]) * (scale * solution[2])
+    column_term = np.arange(kept.shape[1]) * (scale * solution[1])
+    kept_rows, kept_columns = kept.sum(axis=1), kept.sum(axis=0)
+    level = float(row_term @ kept_rows + column_term @ kept_columns) / max(int(kept_rows.sum()), 1)
+    gain = np.exp(-(row_term[:, None] + (column_term - level)[None, :]))
+    flat: NDArray[np.float64] = XYZ * gain[..., None]
     return flat
 
 
@@ -252,9 +268,10 @@ def _left_out(
     if edge_at is not None:
         dark = ~out & (brightness < np.exp(edge_at))
         lit = ~out & ~dark
-        if float(np.linalg.norm(_uv(XYZ[dark].mean(axis=0)) - _uv(XYZ[lit].mean(axis=0)))) < SHADE_DUV:
+        if float(np.linalg.norm(XYZ_to_uv(XYZ[dark].mean(axis=0)) - XYZ_to_uv(XYZ[lit].mean(axis=0)))) < SHADE_DUV:
             shadow = dark
-    lightness, typical_chroma = np.median(Lab[~out & ~shadow, 0]), np.median(chroma[~out & ~shadow])
+    skin_left = ~out & ~shadow
+    lightness, typical_chroma = _median(Lab[skin_left, 0]), _median(chroma[skin_left])
     out |= (Lab[:, 0] < lightness - HAIR_DARKER_L) & (chroma < HAIR_CHROMA_SHARE * typical_chroma)
     return out, shadow
 
@@ -282,16 +299,22 @@ def skin_map(
         return None
     codes, inside, clipped, place = cut
     per_sample, x0, y0 = (float(v) for v in place)
-    linear = calibration.codes_to_linear(codes.reshape(-1, 3)).reshape(*codes.shape[:2], 3) / light_ratio
-    coverage = _to_grid(inside, per_sample)
-    linear = _to_grid(linear * inside[..., None], per_sample) / np.maximum(coverage, 1e-12)[..., None]
+    # The tone model's table applied by OpenCV (``Calibration.codes_to_linear``, a channel a column), then the
+    # region's coverage beside the light it masks: one resampling of the four planes.
+    planes = np.empty((*codes.shape[:2], 4))
+    table = (calibration.code_to_linear / light_ratio).reshape(256, 1, 3)
+    np.multiply(cv2.LUT(codes, table), inside[..., None], out=planes[..., :3])
+    planes[..., 3] = inside
+    resampled = _to_grid(planes, per_sample)
+    coverage = resampled[..., 3]
+    linear = resampled[..., :3] / np.maximum(coverage, 1e-12)[..., None]
     valid = (coverage > 0.99) & (_to_grid(clipped, per_sample) == 0)
     XYZ = np.full(linear.shape, np.nan)
     Lab = np.full(linear.shape, np.nan)
     nothing = SkinMap(XYZ, Lab, np.zeros(valid.shape, dtype=bool), (x0, y0), per_sample)
     if valid.sum() < 20:
         return nothing
-    XYZ[valid] = calibration.linear_to_XYZ(linear[valid])
+    XYZ[valid] = pixels_to_XYZ(calibration, linear[valid])
     Lab[valid] = XYZ_to_Lab_D65(XYZ[valid])
     out, shadow = np.zeros(valid.shape, dtype=bool), np.zeros(valid.shape, dtype=bool)
     out[valid], shadow[valid] = _left_out(Lab[valid], linear[valid], XYZ[valid])
@@ -314,58 +337,10 @@ def evenness_dE00(skin: SkinMap) -> float:
     extra = np.sqrt(EVENNESS_SIGMA_MM**2 - SMOOTH_SIGMA_MM**2) / skin.sample_mm
     XYZ = masked_blur(skin.XYZ, skin.kept, extra)[skin.kept]
     XYZ = XYZ[np.isfinite(XYZ[:, 1])]
-    Lab = XYZ_to_Lab_D65(XYZ[:: max(1, len(XYZ) // EVENNESS_SAMPLE)])
+    Lab = XYZ_to_Lab_D65(XYZ[:: max(1, -(-len(XYZ) // EVENNESS_SAMPLE))])  # at most EVENNESS_SAMPLE of them
     if len(Lab) == 0:
         return float("nan")
-    return float(np.percentile(delta_E00(Lab, np.median(Lab, axis=0)), EVENNESS_PERCENTILE))
-
-
-def analyse_regions(
-    BGR: NDArray[np.uint8],
-    items: Sequence[RegionCodes],
-    colours: Sequence[RegionColour],
-    pose: CardPose,
-    calibration: Calibration,
-    *,
-    uncertainty_dE00_95: float,
-    exclude: NDArray[np.float64] | None = None,
-) -> tuple[list[RegionAnalysis], LeftRight | None]:
-    """Every measured region's analysis (in the order of ``colours``) and the cheeks' left/right difference.
-
-    ``items`` carry each region's polygon and light ratio; ``exclude`` is the card's outline (photo pixels).
-    """
-    from color.skin_spots import find_spots  # the spots need this module's map
-
-    if not colours:
-        return [], None
-    by_name = {item.region.name: item for item in items}
-    px_per_mm = face_px_per_mm(pose)
-    indices = skin_indices_from_Lab(np.stack([c.Lab_D65 for c in colours]), uncertainty_dE00_95)
-    analyses = []
-    for k, colour in enumerate(colours):
-        item = by_name.get(colour.name)
-        region = item.region if item is not None else Region(colour.name, np.zeros((0, 2)))
-        mapped = None
-        if len(region.polygon) >= 3:
-            ratio = item.light_ratio if item is not None else 1.0
-            mapped = skin_map(BGR, region.polygon, calibration, px_per_mm, light_ratio=ratio, exclude=exclude)
-        if mapped is not None and mapped.area_mm2 < MIN_ANALYSED_MM2:
-            mapped = None
-        analyses.append(
-            RegionAnalysis(
-                name=colour.name,
-                Lab_D65=colour.Lab_D65,
-                melanin_od=float(indices.melanin_od[k]),
-                melanin_od_95=float(indices.melanin_od_95[k]),
-                erythema_uM_cm=float(indices.blood_uM_cm[k]),
-                erythema_uM_cm_95=float(indices.blood_uM_cm_95[k]),
-                evenness_dE00=evenness_dE00(mapped) if mapped is not None else float("nan"),
-                spots=find_spots(mapped),
-                analysed_area_mm2=mapped.area_mm2 if mapped is not None else 0.0,
-                in_skin_tone=in_skin_tone(colour.name),
-            )
-        )
-    return analyses, left_right(analyses)
+    return float(np.percentile(delta_E00_arrays(Lab, np.median(Lab, axis=0)), EVENNESS_PERCENTILE))
 
 
 def left_right(analyses: Sequence[RegionAnalysis]) -> LeftRight | None:

@@ -33,6 +33,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+from color.lab_arrays import XYZ_to_Lab_D65 as XYZ_to_Lab_arrays
+from color.lab_arrays import Y_to_L
+from color.lab_arrays import delta_E00 as delta_E00_arrays
 from color.skin_indices import model_Lab, skin_indices_from_Lab
 from color.skin_map import SkinMap, SpotSummary, masked_blur
 
@@ -93,16 +96,26 @@ def _seeded(extent: NDArray[np.bool_], contrast: NDArray[np.float64]) -> tuple[i
 
 
 def _darker(skin: SkinMap, background_XYZ: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """Whether each kept sample is darker than its background, and its CIEDE2000 contrast with it where it is (0
-    elsewhere: a spot is darker, so the lighter half of the samples need no CIEDE2000)."""
+    """Whether each kept sample is darker than its background, and its CIEDE2000 contrast with it where that can
+    reach ``EXTENT_CONTRAST_DE00`` (0 elsewhere: no contrast under it is ever read).
+
+    A spot is darker, so the lighter half of the samples need no CIEDE2000, and the background's L* alone (from
+    its Y) tells which half. Nor do samples whose CIEDE2000 is surely under ``EXTENT_CONTRAST_DE00``: with S_L,
+    S_C, S_H ≥ 1, |R_T| ≤ 2 and a' = (1 + G)·a with G ≤ 0.5 (Sharma et al. 2005, eqs. 2-3, 10-22),
+    ΔE00² ≤ ΔL*² + 2·(ΔC'² + ΔH'²) = ΔL*² + 2·((1 + G)²·Δa*² + Δb*²) ≤ ΔL*² + 4.5·Δa*² + 2·Δb*².
+    """
     contrast = np.zeros(skin.kept.shape)
     darker = np.zeros(skin.kept.shape, dtype=bool)
-    usable = skin.kept & np.isfinite(background_XYZ[..., 1])
-    background_Lab = XYZ_to_Lab_D65(background_XYZ[usable])
-    is_darker = skin.Lab[usable][:, 0] < background_Lab[:, 0]
-    darker[usable] = is_darker
-    if is_darker.any():
-        contrast[darker] = delta_E00(skin.Lab[darker], background_Lab[is_darker])
+    darker[skin.kept] = skin.Lab[skin.kept, 0] < Y_to_L(background_XYZ[skin.kept, 1])  # nan: not darker
+    if not darker.any():
+        return contrast, darker
+    Lab, background_Lab = skin.Lab[darker], XYZ_to_Lab_arrays(background_XYZ[darker])
+    difference = Lab - background_Lab
+    bound = difference[:, 0] ** 2 + 4.5 * difference[:, 1] ** 2 + 2.0 * difference[:, 2] ** 2
+    reachable = bound >= EXTENT_CONTRAST_DE00**2
+    values = np.zeros(len(Lab))
+    values[reachable] = delta_E00_arrays(Lab[reachable], background_Lab[reachable])
+    contrast[darker] = values
     return contrast, darker
 
 

@@ -194,3 +194,27 @@ def test_a_region_mostly_masked_is_reported_not_raised(card: ReferenceCard) -> N
     assert [a.name for a in result.region_analyses if a.in_skin_tone] == ["left_cheek"]
     for analysis in result.region_analyses:
         assert analysis.spots.count == 0
+
+
+def test_the_spots_contrast_skips_only_samples_surely_under_the_outline() -> None:
+    """``_darker`` computes CIEDE2000 only where its bound says it can reach ``EXTENT_CONTRAST_DE00``: wherever the
+    full CIEDE2000 of a darker sample reaches it, the value is the full one, and samples not darker have none."""
+    from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+    from color.skin_spots import EXTENT_CONTRAST_DE00, _darker
+
+    rng = np.random.default_rng(11)
+    background = np.full((40, 50, 3), [0.30, 0.28, 0.20]) * rng.uniform(0.95, 1.05, (40, 50, 1))
+    XYZ = background * rng.uniform(0.85, 1.1, (40, 50, 1)) * rng.uniform(0.97, 1.03, (40, 50, 3))
+    kept = rng.random((40, 50)) > 0.1
+    skin = SkinMap(XYZ, XYZ_to_Lab_D65(XYZ), kept)
+    contrast, darker = _darker(skin, background)
+    full = delta_E00(skin.Lab, XYZ_to_Lab_D65(background))
+    expected_darker = kept & (skin.Lab[..., 0] < XYZ_to_Lab_D65(background)[..., 0])
+    np.testing.assert_array_equal(darker, expected_darker)
+    reaching = expected_darker & (full >= EXTENT_CONTRAST_DE00)
+    # both sides of the outline are tested
+    assert reaching.sum() > 50
+    assert (expected_darker & ~reaching).sum() > 50
+    np.testing.assert_allclose(contrast[reaching], full[reaching], atol=1e-9)
+    assert (contrast[~reaching] < EXTENT_CONTRAST_DE00).all()
+    assert (contrast[~expected_darker] == 0).all()
