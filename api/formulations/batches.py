@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from api.errors import BatchSizeNotMakeable
 from api.formulations.schemas import BatchLine, BatchMeasurementIn, LabFormulation
+from catalog.drawdown_targets import DEFAULT_OVER
 from catalog.recipe import grams_for_batch
 
 # Why a formulation outlives its customer's erasure: Regulation (EC) No 1223/2009 on cosmetic products requires
@@ -88,9 +89,14 @@ def batch_record(formulation: dict[str, Any], *, kept_at: str) -> dict[str, Any]
 
 
 def correction_fingerprint(formulation_id: str, measurement: BatchMeasurementIn) -> str:
-    """SHA-256 of the canonical correction request: the same batch id with another body is another request."""
+    """SHA-256 of the canonical correction request: the same batch id with another body is another request. A
+    reading of the default ``over`` hashes as the request did before ``over`` existed, so that replaying a correction
+    recorded then answers it rather than a 409."""
+    body = measurement.model_dump(mode="json")
+    if body.get("over") == DEFAULT_OVER:
+        del body["over"]
     canonical = json.dumps(
-        {"formulation": formulation_id, "body": measurement.model_dump(mode="json")},
+        {"formulation": formulation_id, "body": body},
         sort_keys=True,
         separators=(",", ":"),
     )

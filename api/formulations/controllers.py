@@ -78,9 +78,11 @@ class LabFormulationController(Controller):
         summary="The batch sheet: grams per base for a batch size, order, target",
         description=(
             "Grams of each base the recipe uses for a batch of `size_g` (rounded to the dispenser's resolution; the "
-            "vehicle makes up the rest), in the order of addition, and the masstone an opaque drawdown of the batch "
-            "should measure: that of the recipe's exact fractions, the same at every size. `predicted_masstone_lab` "
-            "is the masstone predicted for the rounded grams. A size the dispenser does not make (outside "
+            "vehicle makes up the rest), in the order of addition, and what a drawdown of the batch should measure: "
+            "the film of `drawdown` on an opacity chart over its black (`target_over_black_lab`) and over its white "
+            "(`target_over_white_lab`), their `contrast_ratio`, and the opaque masstone (`target_masstone_lab`), all "
+            "of the recipe's exact fractions, the same at every size. `predicted_masstone_lab` is the masstone "
+            "predicted for the rounded grams. A size the dispenser does not make (outside "
             "`TONEMATCH_BATCH_MIN_G`-`TONEMATCH_BATCH_MAX_G` or not a multiple of `TONEMATCH_BATCH_STEP_G`) is a 422. "
             "Formulations of orders that reached production keep their batch sheet after the customer's erasure."
         ),
@@ -108,6 +110,8 @@ class LabFormulationController(Controller):
         "/{formulation_id:str}/corrections",
         summary="Measured batch colour in, additions (grams, only additions) out; recorded once per batch id",
         description=(
+            "The measured drawdown is compared with the batch sheet's target of the same reading (`over`: `black`, "
+            "`white` or, by default, `opaque`); the additions bring the prediction of that reading back to it. "
             "Recorded with the batch. The same `batch_id` and measurement again answer the correction recorded "
             "(`Idempotent-Replayed: true`), with no second record; the same `batch_id` with another measurement is "
             "a 409 `batch_id_reused`."

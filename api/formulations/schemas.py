@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict, JsonValue
 
 from api.schemas import ColourSpace, LabD65, Spectrum
+from catalog.drawdown_targets import DEFAULT_OVER, OVER_CHOICES
 
 FORMULATION_ID_EXAMPLE = "fml_0190c5a8e5d07c1e2f3a4b5c6d7e"
 RECIPE_EXAMPLE: list[JsonValue] = [
@@ -49,7 +50,9 @@ CORRECTION_EXAMPLE: JsonDict = {
     "formulation_id": FORMULATION_ID_EXAMPLE,
     "batch_id": "B2025-0601-07",
     "recorded_at": "2025-06-01T11:02:00Z",
+    "over": "black",
     "measured_lab": {"L": 61.3, "a": 13.8, "b": 21.0},
+    "target_lab": {"L": 60.9, "a": 14.1, "b": 21.2},
     "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
     "delta_E00_before": 0.45,
     "passed": True,
@@ -61,8 +64,23 @@ CORRECTION_EXAMPLE: JsonDict = {
 BATCH_MEASUREMENT_EXAMPLE: JsonDict = {
     "batch_g": 30.0,
     "lab": {"L": 61.3, "a": 13.8, "b": 21.0},
+    "over": "black",
     "batch_id": "B2025-0601-07",
 }
+DRAWDOWN_EXAMPLE: JsonDict = {
+    "wet_film_um": 75.0,
+    "applicator": "film applicator laying a 75 µm (3 mil) wet film",
+    "chart": "opacity chart (Leneta type), sealed black and white halves",
+    "black_reflectance": 0.02,
+    "white_reflectance": 0.8,
+    "measured": "once dry, CIE L*a*b* D65, 2° observer, specular excluded",
+}
+OVER_SCHEMA: JsonDict = {"enum": list(OVER_CHOICES)}
+OVER_DESCRIPTION = (
+    "What the drawdown was measured over: `black` or `white`, the opacity chart's halves under the film of the "
+    "batch sheet's `drawdown`, or `opaque`, a film that hides what is under it (the masstone). Default `opaque`, "
+    "what a measurement meant before drawdowns over the chart were stated. Another value is a 422 `invalid_colour`."
+)
 
 
 class MatchIn(BaseModel):
@@ -169,9 +187,27 @@ class BatchLine(BaseModel):
     grams: float
 
 
+class DrawdownOut(BaseModel):
+    """How the lab draws a batch down for QC: the applicator's wet film on an opacity chart, measured over the
+    chart's black and over its white (contrast ratio as in ISO 6504-3 and ASTM D2805)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [DRAWDOWN_EXAMPLE]})
+
+    wet_film_um: float = Field(description="Wet film thickness the applicator lays down, µm")
+    applicator: str = Field(description="The film applicator, in words")
+    chart: str = Field(description="The opacity chart, in words")
+    black_reflectance: float = Field(
+        description="Reflectance of the chart's black half the targets assume, 0-1, flat over 380-730 nm"
+    )
+    white_reflectance: float = Field(
+        description="Reflectance of the chart's white half the targets assume, 0-1, flat over 380-730 nm"
+    )
+    measured: str = Field(description="When and how the drawdown is measured")
+
+
 class BatchSheetOut(BaseModel):
-    """The lab's batch sheet: grams of each base for a batch size, in the order to add them, and the colour an
-    opaque drawdown of the batch should measure."""
+    """The lab's batch sheet: grams of each base for a batch size, in the order to add them, and the colour a
+    drawdown of the batch should measure over the opacity chart's black and white (and opaque)."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -193,6 +229,10 @@ class BatchSheetOut(BaseModel):
                     ],
                     "vehicle_g": 27.39,
                     "order_of_addition": "Weigh the clear vehicle first, then the white base, then the other bases.",
+                    "drawdown": DRAWDOWN_EXAMPLE,
+                    "target_over_black_lab": {"L": 60.9, "a": 14.1, "b": 21.2},
+                    "target_over_white_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
+                    "contrast_ratio": 0.998,
                     "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
                     "predicted_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
                     "rounding_dE00": 0.004,
@@ -210,6 +250,18 @@ class BatchSheetOut(BaseModel):
     bases: list[BatchLine]
     vehicle_g: float = Field(description="Grams of clear vehicle")
     order_of_addition: str = Field(description="How to weigh and mix, in words")
+    drawdown: DrawdownOut = Field(description="How to draw the batch down for QC: applicator, chart, measurement")
+    target_over_black_lab: LabD65 = Field(
+        description="What the drawdown should measure over the chart's black, D65: that of the recipe's exact mass "
+        "fractions, the same for every batch size"
+    )
+    target_over_white_lab: LabD65 = Field(
+        description="What the drawdown should measure over the chart's white, D65, the same for every batch size"
+    )
+    contrast_ratio: float = Field(
+        description="Y over black ÷ Y over white of the drawdown (ISO 6504-3, ASTM D2805), in (0, 1]: 1 when the "
+        "film hides the chart completely"
+    )
     target_masstone_lab: LabD65 = Field(
         description="What an opaque drawdown of the batch should measure, D65: the masstone of the recipe's exact "
         "mass fractions, the same for every batch size"
@@ -221,18 +273,24 @@ class BatchSheetOut(BaseModel):
         description="CIEDE2000 between `predicted_masstone_lab` and `target_masstone_lab`: what rounding the grams "
         "to the dispenser costs at this size"
     )
-    tolerance_dE00: float = Field(description="The batch passes within this CIEDE2000 of the target masstone")
+    tolerance_dE00: float = Field(
+        description="The batch passes within this CIEDE2000 of the target of the reading measured (over black, over "
+        "white or opaque)"
+    )
 
 
 class BatchMeasurementIn(BaseModel):
-    """A batch as made, measured: its mass and the colour of an opaque drawdown (L*a*b* D65, or a spectrum).
-    Exactly one of ``lab`` and ``spectrum``."""
+    """A batch as made, measured: its mass, the colour of its drawdown (L*a*b* D65, or a spectrum) and what the
+    drawdown was measured over. Exactly one of ``lab`` and ``spectrum``."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [BATCH_MEASUREMENT_EXAMPLE]})
 
     batch_g: float = Field(gt=0, le=10_000, allow_inf_nan=False, description="Mass of the batch measured")
-    lab: LabD65 | None = Field(default=None, description="Masstone of the batch (opaque drawdown), D65")
+    lab: LabD65 | None = Field(default=None, description="The drawdown of the batch as measured over `over`, D65")
     spectrum: Spectrum | None = Field(default=None, description="Reflectance of the drawdown, instead of `lab`")
+    # A string checked by the service, not a Literal, so that another value is a 422 problem that names the choices
+    # rather than a schema error; the document still lists the choices.
+    over: str = Field(default=DEFAULT_OVER, max_length=32, description=OVER_DESCRIPTION, json_schema_extra=OVER_SCHEMA)
     batch_id: str = Field(
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="The lab's batch number"
     )
@@ -253,11 +311,23 @@ class CorrectionOut(BaseModel):
     formulation_id: str
     batch_id: str
     recorded_at: datetime
-    measured_lab: LabD65 = Field(description="The batch's masstone as measured, D65")
-    target_masstone_lab: LabD65
-    delta_E00_before: float = Field(description="CIEDE2000 from the target before any addition")
+    over: str = Field(
+        default=DEFAULT_OVER, description="What the drawdown was measured over", json_schema_extra=OVER_SCHEMA
+    )
+    measured_lab: LabD65 = Field(description="The batch's drawdown as measured over `over`, D65")
+    target_lab: LabD65 = Field(description="The target of that reading: the recipe's drawdown over `over`, D65")
+    target_masstone_lab: LabD65 = Field(description="The recipe's opaque masstone, D65")
+    delta_E00_before: float = Field(description="CIEDE2000 of `measured_lab` from `target_lab` before any addition")
     passed: bool = Field(description="Within tolerance as it is")
     additions: list[AdditionLine] = Field(description="Grams of each base to add; empty when none is needed")
     predicted_delta_E00_after: float = Field(description="Predicted CIEDE2000 from the target after the additions")
     within_tolerance_after: bool
     tolerance_dE00: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recorded_before_drawdowns(cls, data: Any) -> Any:
+        """A correction recorded before readings said what they were over was of the masstone: its target is it."""
+        if isinstance(data, dict) and "target_lab" not in data and "target_masstone_lab" in data:
+            return {**data, "target_lab": data["target_masstone_lab"]}
+        return data

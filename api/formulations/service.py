@@ -2,8 +2,9 @@
 
 The lab reads a formulation by id from its customer or, after the customer's erasure, from the batch record kept
 under an anonymous id (``api.storage.customers``); either way it sees only the recipe (``LabFormulation``). The
-batch sheet's target masstone is that of the recipe's exact fractions, the same at every size; a correction is
-recorded once per batch id.
+batch sheet's targets are the drawdowns of the recipe's exact fractions over the opacity chart's black and white (and
+the opaque masstone), the same at every size; a measured batch is compared with the target of the reading it says it
+is (``over``), and its correction is recorded once per batch id.
 
 Recipes and corrections are computed by ``catalog`` in worker threads (they hold the GIL for a few hundred
 milliseconds); this service stores the numbers and maps the core's results to the response schemas.
@@ -32,6 +33,7 @@ from api.formulations.schemas import (
     BatchMeasurementIn,
     BatchSheetOut,
     CorrectionOut,
+    DrawdownOut,
     FormulationOut,
     LabFormulation,
     MatchIn,
@@ -44,7 +46,8 @@ from api.storage.ids import FORMULATION_ID_PREFIX, is_valid_id, new_id
 from api.storage.libraries import LibraryStore
 from api.storage.shades import ShadeRepository
 from catalog.bases import BaseLibrary
-from catalog.correction import TOLERANCE_DE00, correct_batch, masstone_Lab, target_masstone_Lab
+from catalog.correction import TOLERANCE_DE00, correct_batch, masstone_Lab
+from catalog.drawdown_targets import DEFAULT_DRAWDOWN, DrawdownConditions, check_over, drawdown_targets
 from catalog.packaged_data import house_shades
 from catalog.recipe import Recipe, predict_recipe
 from catalog.shades import Shade, ShadeIndex
@@ -54,6 +57,7 @@ from color.skin_tone import undertone_from_Lab
 
 NEAREST_SHADES = 5
 RESOLUTION_G = 0.01
+DRAWDOWN_MEASURED = "once dry, CIE L*a*b* D65, 2° observer, specular excluded"
 ORDER_OF_ADDITION = (
     "Weigh the clear vehicle first, then the white base, then the other bases from the largest amount to the "
     "smallest, mixing after each, so that small amounts disperse into an already pigmented paste."
@@ -97,6 +101,18 @@ def _recipe_lines(recipe: Recipe, library: BaseLibrary) -> list[RecipeLine]:
         RecipeLine(base=name, pigment=pigment, fraction=round(float(g) / recipe.size_g, 6), grams=round(float(g), 4))
         for name, pigment, g in zip(library.names, library.pigments, recipe.grams, strict=True)
     ]
+
+
+def drawdown_out(conditions: DrawdownConditions) -> DrawdownOut:
+    return DrawdownOut(
+        wet_film_um=conditions.wet_film_um,
+        applicator=f"film applicator laying a {conditions.wet_film_um:g} µm ({conditions.wet_film_um / 25.4:.1f} mil) "
+        "wet film",
+        chart=conditions.chart,
+        black_reflectance=conditions.black_reflectance,
+        white_reflectance=conditions.white_reflectance,
+        measured=DRAWDOWN_MEASURED,
+    )
 
 
 def _measured_Lab(measurement: BatchMeasurementIn) -> np.ndarray:
@@ -202,13 +218,13 @@ class FormulationService:
 
     async def batch_sheet(self, formulation_id: str, size_g: float) -> BatchSheetOut:
         """Grams per base for a batch size the dispenser makes (422 otherwise), in the order of addition, with the
-        masstone the batch should have (the recipe's exact fractions: the same at every size) and the masstone
-        predicted for the rounded grams."""
+        drawdown the batch should give over the chart's black and white and opaque (the recipe's exact fractions: the
+        same at every size) and the masstone predicted for the rounded grams."""
         _, formulation = await self._lab_lookup(formulation_id)
         self.dispenser.check(size_g)
         library = self.libraries.resolve(formulation.library_version)
         grams, vehicle = batch_grams(formulation, size_g)
-        target = target_masstone_Lab(library, recipe_fractions(formulation))
+        targets = drawdown_targets(library, recipe_fractions(formulation), DEFAULT_DRAWDOWN)
         predicted = masstone_Lab(library, grams, size_g)
         return BatchSheetOut(
             formulation_id=formulation.id,
@@ -219,9 +235,13 @@ class FormulationService:
             bases=batch_lines(formulation, grams),
             vehicle_g=vehicle,
             order_of_addition=ORDER_OF_ADDITION,
-            target_masstone_lab=lab_out(target),
+            drawdown=drawdown_out(targets.conditions),
+            target_over_black_lab=lab_out(targets.over_black_Lab),
+            target_over_white_lab=lab_out(targets.over_white_Lab),
+            contrast_ratio=round(targets.contrast_ratio, 4),
+            target_masstone_lab=lab_out(targets.masstone_Lab),
             predicted_masstone_lab=lab_out(predicted),
-            rounding_dE00=round(delta_E00_between(predicted, target), 3),
+            rounding_dE00=round(delta_E00_between(predicted, targets.masstone_Lab), 3),
             tolerance_dE00=TOLERANCE_DE00,
         )
 
@@ -239,7 +259,9 @@ class FormulationService:
     async def correct(self, formulation_id: str, measurement: BatchMeasurementIn) -> tuple[CorrectionOut, bool]:
         """Additions for a measured batch, recorded with it; every correction is recorded, nothing is learnt
         silently. The same batch id and measurement again answer the recorded correction (second value True)
-        without a second record; the same batch id with another measurement is a 409 ``batch_id_reused``."""
+        without a second record; the same batch id with another measurement is a 409 ``batch_id_reused``. The
+        measurement is compared with the target of its reading (``over``); another ``over`` is a 422."""
+        over = check_over(measurement.over)
         owner, formulation = await self._lab_lookup(formulation_id)
         fingerprint = correction_fingerprint(formulation.id, measurement)
         seen = await self._repository.recorded_correction(owner, formulation.id, measurement.batch_id)
@@ -247,11 +269,12 @@ class FormulationService:
             return self._replayed(measurement.batch_id, fingerprint, *seen), True
         grams, _ = batch_grams(formulation, measurement.batch_g)
         library = self.libraries.resolve(formulation.library_version)
+        targets = drawdown_targets(library, recipe_fractions(formulation), DEFAULT_DRAWDOWN)
         correction = await anyio.to_thread.run_sync(
             partial(
                 correct_batch, library, grams, measurement.batch_g, _measured_Lab(measurement),
-                resolution_g=formulation.resolution_g,
-                target_Lab=target_masstone_Lab(library, recipe_fractions(formulation)),
+                resolution_g=formulation.resolution_g, target_Lab=targets.for_reading(over), over=over,
+                conditions=targets.conditions,
             ),
             limiter=self._limiter,
         )  # fmt: skip
@@ -259,8 +282,10 @@ class FormulationService:
             formulation_id=formulation.id,
             batch_id=measurement.batch_id,
             recorded_at=datetime.now(UTC),
+            over=over,
             measured_lab=lab_out(correction.measured_Lab_D65),
-            target_masstone_lab=lab_out(correction.intended_Lab_D65),
+            target_lab=lab_out(correction.intended_Lab_D65),
+            target_masstone_lab=lab_out(targets.masstone_Lab),
             delta_E00_before=round(correction.delta_E00_before, 3),
             passed=correction.within_tolerance_before,
             additions=[

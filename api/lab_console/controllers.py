@@ -177,7 +177,7 @@ class LabConsoleController(Controller):
     ) -> Response[str]:
         return page("order.html", status_code=status_code, v=view, staff=session.staff, csrf=session.csrf,
                     notice=notice, error=error, qc=qc or {}, labels=views.STATUS_LABELS,
-                    upload_note=views.MAX_UPLOAD_NOTE)  # fmt: skip
+                    upload_note=views.MAX_UPLOAD_NOTE, over_labels=views.OVER_LABELS)  # fmt: skip
 
     @get("/orders/{order_id:str}/sheet")
     async def sheet(
@@ -217,7 +217,7 @@ class LabConsoleController(Controller):
         except (views.FormError, ApiError, ColorError) as error:
             view = await views.order_view(orders, formulations, order_id)
             code = getattr(error, "status_code", 422)
-            typed = {name: form.get(name) for name in ("batch_id", "batch_g", "L", "a", "b")}
+            typed = {name: form.get(name) for name in ("batch_id", "batch_g", "over", "L", "a", "b")}
             return self._order_page(view, session, error=views.plain_error(error), status_code=code, qc=typed)
         outcome = "passed" if result.correction.passed else "failed"
         logger.info("lab QC of %s by %s: batch %s %s (%s)", order_id, session.staff, measurement.batch_id, outcome,

@@ -41,6 +41,12 @@ PAGE_SIZE = 25
 ACTIONS = {"start": "Production started.", "rework": "Batch to be remade: back in production.",
            "ready": "Marked ready to ship."}  # fmt: skip
 MAX_UPLOAD_NOTE = "one reading, CSV or JSON, up to 256 kB"
+# What a QC reading can have been measured over, as the form offers it (the first choice is the default selection).
+OVER_LABELS = {
+    "black": "the chart's black half",
+    "white": "the chart's white half",
+    "opaque": "an opaque film (masstone)",
+}
 
 
 class FormError(ValueError):
@@ -134,15 +140,17 @@ async def order_view(
     except (FormError, ApiError, ColorError) as error:
         view.sheet_error = plain_error(error)
     if view.sheet is not None:
-        view.swatches.append(swatch("Target masstone", view.sheet.target_masstone_lab))
+        view.swatches.append(swatch("Target over black", view.sheet.target_over_black_lab))
+        view.swatches.append(swatch("Target over white", view.sheet.target_over_white_lab))
     if order.qc:
-        measured = order.qc.get("measured_lab")
-        if measured:
-            view.swatches.append(swatch(f"Measured, batch {order.qc.get('batch_id', '')}", measured))
         batch_id = order.qc.get("batch_id")
         view.correction = next(
             (c for c in await formulations.corrections(order.formulation_id) if c.batch_id == batch_id), None
         )
+        measured = order.qc.get("measured_lab")
+        if measured:
+            over = f" over {view.correction.over}" if view.correction else ""
+            view.swatches.append(swatch(f"Measured{over}, batch {order.qc.get('batch_id', '')}", measured))
     if order.status in {S.READY_TO_SHIP, S.SHIPPED, S.DELIVERED}:
         view.ready_event = {"id": f"evt_{order.id}_{S.READY_TO_SHIP.value}", "type": READY_EVENT}
     return view
@@ -161,7 +169,8 @@ def _number_field(form: LabForm, name: str, label: str) -> float:
 def _validation_words(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "the measurement"
-    names = {"batch_id": "The batch id", "batch_g": "The batch mass", "lab.L": "L*", "lab.a": "a*", "lab.b": "b*"}
+    names = {"batch_id": "The batch id", "batch_g": "The batch mass", "lab.L": "L*", "lab.a": "a*", "lab.b": "b*",
+             "over": "Measured over"}  # fmt: skip
     return f"{names.get(where, where)}: {first['msg']}."
 
 
@@ -185,7 +194,10 @@ def quality_check_from_form(form: LabForm) -> tuple[QualityCheckIn, str]:
         colour = {"lab": {"L": Lab[0], "a": Lab[1], "b": Lab[2]}}
         source = "L*a*b* D65/2° typed in"
     batch_g = _number_field(form, "batch_g", "the batch mass in grams")
+    over = form.get("over")
+    if not over:
+        raise FormError("Say what the drawdown was measured over: the chart's black, its white, or an opaque film.")
     try:
-        return QualityCheckIn(batch_g=batch_g, batch_id=batch_id, **colour), source
+        return QualityCheckIn(batch_g=batch_g, batch_id=batch_id, over=over, **colour), f"{source}, over {over}"
     except ValidationError as error:
         raise FormError(_validation_words(error)) from error

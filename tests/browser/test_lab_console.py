@@ -1,9 +1,10 @@
 """The lab's console in a real browser: Debian's Chromium driven by Playwright, against the real server (uvicorn on a
 free port) and the tests' real Redis.
 
-Sign in, see a new order in the queue, open it, start it, print the batch sheet (A4) and the bottle label (62 × 40
-mm) to PDF, enter a failing QC and see the correction, remake the batch, enter a passing QC by uploading an
-instrument export, mark it ready and see the fulfilment event queued. Every page is screenshotted; the paths are
+Sign in, see a new order in the queue, open it, start it, print the batch sheet (A4, with the drawdown's targets over
+the chart's black and white) and the bottle label (62 × 40 mm) to PDF, be asked by the browser what a reading was
+measured over, enter a failing QC over black and see the correction, remake the batch, enter a passing QC by uploading
+an instrument export, mark it ready and see the fulfilment event queued. Every page is screenshotted; the paths are
 printed. Skips only when ``/usr/bin/chromium`` is absent (``make test`` installs it where apt can).
 """
 
@@ -89,7 +90,8 @@ def _token(role: Role, subject: str | None = None) -> dict[str, str]:
 
 
 def _new_order(base: str) -> tuple[str, dict[str, float]]:
-    """A customer measures, matches and orders through the JSON API: the order id and its batch target."""
+    """A customer measures, matches and orders through the JSON API: the order id and its batch target over the
+    opacity chart's black."""
     customer = _token(Role.CUSTOMER, "cus_browser")
     measured = httpx.post(f"{base}/v1/measurements/", json=READING, headers=customer).json()["id"]
     formulation = httpx.post(f"{base}/v1/matches/", json={"measurement_id": measured}, headers=customer,
@@ -98,7 +100,7 @@ def _new_order(base: str) -> tuple[str, dict[str, float]]:
     order = httpx.post(f"{base}/v1/orders/", json=body, headers={**customer, "Idempotency-Key": str(uuid.uuid4())})
     assert order.status_code == 201, order.text
     sheet = httpx.get(f"{base}/v1/lab/formulations/{formulation}?size_g=30", headers=_token(Role.LAB)).json()
-    return order.json()["id"], sheet["target_masstone_lab"]
+    return order.json()["id"], sheet["target_over_black_lab"]
 
 
 def _pdf_size_mm(path: Path) -> tuple[float, float, str]:
@@ -163,7 +165,9 @@ def test_a_lab_shift_in_the_browser(server: str, redis_url: str, tmp_path_factor
         width, height, text = _pdf_size_mm(shots / "batch-sheet.pdf")
         assert (width, height) == (210, 297)
         assert order_id in text
-        assert "Target masstone" in text
+        assert "Over black" in text
+        assert "Over white" in text
+        assert "75 µm" in text
         assert "Print the batch sheet" not in text  # the screen's tool bar is not printed
         assert len(PdfReader(shots / "batch-sheet.pdf").pages) == 1
         page.get_by_role("link", name="Back to the order").click()
@@ -179,8 +183,12 @@ def test_a_lab_shift_in_the_browser(server: str, redis_url: str, tmp_path_factor
         bad = shots / "two-readings.csv"
         bad.write_text("L*,a*,b*\n60,12,18\n61,12,18\n")
         page.get_by_label("Or upload the spectrophotometer's export").set_input_files(bad)
+        page.get_by_role("button", name="Record quality check").click()  # the browser asks what it was over first
+        assert page.evaluate("document.getElementById('over').validity.valueMissing")
+        page.get_by_label("Measured over", exact=True).select_option("black")
         page.get_by_role("button", name="Record quality check").click()
         expect(page.get_by_role("alert")).to_contain_text("holds 2 measurement rows")
+        expect(page.get_by_label("Measured over", exact=True)).to_have_value("black")  # kept for the next try
         expect(page.locator(".status")).to_have_text("In production")
         shot("qc-upload-refused")
 
@@ -191,6 +199,7 @@ def test_a_lab_shift_in_the_browser(server: str, redis_url: str, tmp_path_factor
         page.get_by_role("button", name="Record quality check").click()
         expect(page.locator(".status")).to_have_text("QC failed")
         expect(page.locator("#correction")).to_be_visible()
+        expect(page.get_by_text("drawdown over the chart's black half")).to_be_visible()
         expect(page.get_by_text("display only", exact=False).first).to_be_visible()
         shot("qc-failed-correction")
 
@@ -199,6 +208,7 @@ def test_a_lab_shift_in_the_browser(server: str, redis_url: str, tmp_path_factor
         export = shots / "drawdown.csv"
         export.write_text(f"Sample;L*;a*;b*;Illuminant;Observer\nB2;{target['L']};{target['a']};{target['b']};D65;2\n")
         page.get_by_label("Batch id").fill(f"{order_id[-6:]}-2")
+        page.get_by_label("Measured over", exact=True).select_option("black")
         page.get_by_label("Or upload the spectrophotometer's export").set_input_files(export)
         page.get_by_role("button", name="Record quality check").click()
         expect(page.locator(".status")).to_have_text("QC passed")

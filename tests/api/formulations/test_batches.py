@@ -1,9 +1,13 @@
-"""The lab's batch sheet and corrections: sizes the dispenser makes, a target that does not depend on the size, no
-empty lines, one correction per batch id, additions' fraction of the batch."""
+"""The lab's batch sheet and corrections: sizes the dispenser makes, targets (the drawdown over the chart's black and
+white, the masstone) that do not depend on the size, no empty lines, a reading compared with the target of what it was
+measured over, one correction per batch id, additions' fraction of the batch."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import redis
@@ -11,8 +15,13 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
+from api.formulations import service
+from api.formulations.batches import correction_fingerprint
+from api.formulations.schemas import CORRECTION_EXAMPLE, BatchMeasurementIn, CorrectionOut
 from api.settings import Settings
 from api.web.tokens import Role
+from catalog.drawdown_targets import DEFAULT_DRAWDOWN, DrawdownConditions
+from color.colorimetry import delta_E00_between
 from tests.api.orders.helpers import make_formulation
 from tests.api.web.test_problems import assert_problem
 
@@ -131,3 +140,94 @@ def test_the_lab_routes_refuse_other_roles(client: TestClient[Litestar], auth: A
         body = {"batch_g": 30, "lab": {"L": 60, "a": 12, "b": 17}, "batch_id": "B-1"}
         assert_problem(client.post(url, json=body, headers=auth(role, "alice")), 403, "role_not_allowed")
     assert client.get(url, headers=auth(Role.LAB)).json() == []
+
+
+def test_the_sheet_states_the_drawdown_and_its_targets_at_every_size(
+    client: TestClient[Litestar], auth: Auth, formulation: str
+) -> None:
+    sheets = [_sheet(client, auth, formulation, size) for size in (15, 30, 1000)]
+    for field in ("drawdown", "target_over_black_lab", "target_over_white_lab", "contrast_ratio"):
+        assert len({json.dumps(sheet[field], sort_keys=True) for sheet in sheets}) == 1, field
+    sheet = sheets[0]
+    assert sheet["drawdown"]["wet_film_um"] == DEFAULT_DRAWDOWN.wet_film_um
+    assert (sheet["drawdown"]["black_reflectance"], sheet["drawdown"]["white_reflectance"]) == (0.02, 0.8)
+    assert "75 µm" in sheet["drawdown"]["applicator"]
+    assert 0 < sheet["contrast_ratio"] <= 1
+    assert sheet["target_over_white_lab"]["L"] >= sheet["target_over_black_lab"]["L"]
+
+
+@pytest.fixture
+def thin_drawdown(monkeypatch: pytest.MonkeyPatch) -> DrawdownConditions:
+    """A 10 µm drawdown, so that the targets over black and over white are well apart."""
+    thin = DrawdownConditions(wet_film_um=10.0)
+    monkeypatch.setattr(service, "DEFAULT_DRAWDOWN", thin)
+    return thin
+
+
+def test_a_reading_is_compared_with_the_target_of_what_it_was_measured_over(
+    client: TestClient[Litestar], auth: Auth, formulation: str, thin_drawdown: DrawdownConditions
+) -> None:
+    sheet = _sheet(client, auth, formulation, 30)
+    assert sheet["drawdown"]["wet_film_um"] == thin_drawdown.wet_film_um
+    black, white = sheet["target_over_black_lab"], sheet["target_over_white_lab"]
+    assert delta_E00_between(list(black.values()), list(white.values())) > 1.0
+    url, lab = f"/v1/lab/formulations/{formulation}/corrections", auth(Role.LAB)
+    over_black = client.post(url, json={"batch_g": 30, "lab": black, "over": "black", "batch_id": "B-b"}, headers=lab)
+    assert over_black.status_code == 201, over_black.text
+    assert over_black.json()["over"] == "black"
+    assert over_black.json()["target_lab"] == black
+    assert over_black.json()["target_masstone_lab"] == sheet["target_masstone_lab"]
+    assert over_black.json()["passed"]
+    over_white = client.post(url, json={"batch_g": 30, "lab": black, "over": "white", "batch_id": "B-w"}, headers=lab)
+    assert over_white.json()["target_lab"] == white
+    corrected = over_white.json()
+    assert not corrected["passed"]  # the black half's colour is not what the white half should read
+    assert corrected["delta_E00_before"] == pytest.approx(
+        delta_E00_between([*black.values()], [*white.values()]), abs=0.01
+    )
+    assert corrected["additions"]  # the correction works against the white's target: additions bring it nearer
+    assert corrected["predicted_delta_E00_after"] < corrected["delta_E00_before"]
+
+
+def test_a_reading_without_over_is_the_masstone_and_keeps_its_fingerprint(
+    client: TestClient[Litestar], auth: Auth, formulation: str
+) -> None:
+    target = _sheet(client, auth, formulation, 30)["target_masstone_lab"]
+    url, lab = f"/v1/lab/formulations/{formulation}/corrections", auth(Role.LAB)
+    body = {"batch_g": 30, "lab": {**target, "L": target["L"] + 2.5}, "batch_id": "B-m"}
+    first = client.post(url, json=body, headers=lab).json()
+    assert (first["over"], first["target_lab"]) == ("opaque", target)
+    stated = client.post(url, json={**body, "over": "opaque"}, headers=lab)
+    assert stated.headers["idempotent-replayed"] == "true"  # the same request as before `over` existed
+    assert_problem(client.post(url, json={**body, "over": "black"}, headers=lab), 409, "batch_id_reused")
+    assert correction_fingerprint("fml_x", BatchMeasurementIn.model_validate(body)) == _fingerprint_before_over(body)
+
+
+def _fingerprint_before_over(body: dict[str, Any]) -> str:
+    """The fingerprint as it was computed before readings said what they were over (corrections recorded then)."""
+    full = {"batch_g": float(body["batch_g"]), "lab": body["lab"], "spectrum": None, "batch_id": body["batch_id"]}
+    canonical = json.dumps({"formulation": "fml_x", "body": full}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("over", ["grey", "Black", "", "masstone"])
+def test_an_unknown_over_is_a_422_problem_naming_the_choices(
+    client: TestClient[Litestar], auth: Auth, formulation: str, over: str
+) -> None:
+    body = {"batch_g": 30, "lab": {"L": 60, "a": 12, "b": 17}, "over": over, "batch_id": "B-x"}
+    response = client.post(f"/v1/lab/formulations/{formulation}/corrections", json=body, headers=auth(Role.LAB))
+    problem = assert_problem(response, 422, "invalid_colour")
+    assert "'black' or 'white'" in problem["detail"]
+    assert "'opaque'" in problem["detail"]
+    assert repr(over) in problem["detail"]
+    assert problem["hint"]
+    listed = client.get(f"/v1/lab/formulations/{formulation}/corrections", headers=auth(Role.LAB))
+    assert listed.json() == []  # nothing recorded
+
+
+def test_a_correction_recorded_before_over_existed_reads_as_the_masstone() -> None:
+    recorded = {**CORRECTION_EXAMPLE}
+    del recorded["over"], recorded["target_lab"]
+    correction = CorrectionOut.model_validate(recorded)
+    assert correction.over == "opaque"
+    assert correction.target_lab == correction.target_masstone_lab

@@ -22,13 +22,14 @@ CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 @pytest.fixture
 def order(signed_in: TestClient[Litestar], auth: Auth) -> dict[str, Any]:
-    """An order in production, with its batch sheet's target."""
+    """An order in production, with its batch sheet's targets (over the chart's black, over its white, masstone)."""
     formulation = make_formulation(signed_in, auth, "cus_lab")
     order_id = place_order(signed_in, auth, "cus_lab", formulation).json()["id"]
     started = signed_in.post(f"/lab/orders/{order_id}/start", data={"csrf_token": _csrf(signed_in, order_id)})
     assert started.status_code == 303
     sheet = signed_in.get(f"/v1/lab/formulations/{formulation}?size_g=30", headers=auth(Role.LAB)).json()
-    return {"id": order_id, "formulation": formulation, "target": sheet["target_masstone_lab"]}
+    return {"id": order_id, "formulation": formulation, "target": sheet["target_over_black_lab"],
+            "white": sheet["target_over_white_lab"], "masstone": sheet["target_masstone_lab"]}  # fmt: skip
 
 
 def _csrf(client: TestClient[Litestar], order_id: str) -> str:
@@ -36,7 +37,9 @@ def _csrf(client: TestClient[Litestar], order_id: str) -> str:
 
 
 def _qc(client: TestClient[Litestar], order_id: str, *, file: tuple[str, bytes] | None = None, **fields: Any) -> Any:
-    data = {"csrf_token": _csrf(client, order_id), "batch_g": "30", **{k: str(v) for k, v in fields.items()}}
+    """Post the QC form; the reading is over the chart's black unless ``over`` says otherwise."""
+    data = {"csrf_token": _csrf(client, order_id), "batch_g": "30", "over": "black",
+            **{k: str(v) for k, v in fields.items()}}  # fmt: skip
     files = {"export": (file[0], file[1], "application/octet-stream")} if file else {"export": ("", b"", "text/csv")}
     return client.post(f"/lab/orders/{order_id}/qc", data=data, files=files)
 
@@ -83,7 +86,9 @@ def test_failing_qc_shows_the_correction_then_rework_then_a_passing_upload(
     assert 'Last quality check: <span class="fail">failed</span>' in page
     assert 'id="correction"' in page
     assert "display only" in page
-    assert page.count('<svg width="120"') == 2  # target and measured, side by side
+    assert page.count('<svg width="120"') == 3  # the targets over black and white and the measured, side by side
+    assert "Measured over black, batch B-1" in page
+    assert "drawdown over the chart&#39;s black half" in page
     assert _status(signed_in, auth, order["id"]) == "qc_failed"
     label = signed_in.get(f"/lab/orders/{order['id']}/label").text
     assert "Batch ________" in label  # a failed batch's id is never printed on a bottle
@@ -151,6 +156,8 @@ def test_typed_values_are_checked(signed_in: TestClient[Litestar], auth: Auth, o
         ({"batch_id": "B-1", "L": "sixty", "a": "1", "b": "2"}, "L* must be a number"),
         ({"batch_id": "", "L": "60", "a": "1", "b": "2"}, "Enter the batch id"),
         ({"batch_id": "B 1", "L": "60", "a": "1", "b": "2"}, "The batch id: String should match pattern"),
+        ({"batch_id": "B-1", "L": "60", "a": "1", "b": "2", "over": ""}, "Say what the drawdown was measured over"),
+        ({"batch_id": "B-1", "L": "60", "a": "1", "b": "2", "over": "grey"}, "'black' or 'white'"),
     ):
         response = _qc(signed_in, order["id"], **fields)
         assert response.status_code == 422, fields
@@ -174,6 +181,10 @@ def test_printouts_carry_the_sheet_and_a_qr_code(signed_in: TestClient[Litestar]
     assert sheet.status_code == 200
     assert "60 g batch" in sheet.text
     assert "Tolerance: ΔE00" in sheet.text
+    text = unescape(sheet.text)
+    for words in ("75 µm", "opacity chart", "Over black", "Over white", "Opaque (masstone)", "Contrast ratio"):
+        assert words in text, words
+    assert f"{order['white']['L']:.2f}" in text  # the target over white, as the JSON sheet gives it
     assert f"QR code: {order['id']}" in sheet.text
     assert "/lab/static/sheet.css" in sheet.text
     label = signed_in.get(f"/lab/orders/{order['id']}/label")
