@@ -1,5 +1,8 @@
 """Formulation: reach of the demo bases over human skin, metamerism, and speed.
 
+Reach uses the example library ``demo-2026.3`` (the shipped physical default has its own benchmark,
+``bench.bench_pigments``); speed and concurrency use the default library, the one the service runs.
+
 Reach: every skin colour of the NIST set and its darker versions (ITA to about −60°) gets a recipe; the
 benchmark prints the distribution of CIEDE2000 to the target after rounding (goal: every one ≤ 0.5) and the
 worst cases. Metamerism: the recipe film on the skin against the bare skin under A, FL11 and LED-B3 (goal:
@@ -30,9 +33,11 @@ from color.colorimetry import delta_E00
 from color.simulate import skin_truth_Lab
 from color.skin_tone import ITA_from_Lab
 
+DEMO = "demo-2026.3"
+
 
 def reach(quick: bool) -> None:
-    library = load_library()
+    library = load_library(DEMO)
     samples = skin_set()[:: 6 if quick else 1]
     for coverage in ("medium", "full"):
         errors, metamerism, worst = [], {"A": [], "FL11": [], "LED-B3": []}, []

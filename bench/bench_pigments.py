@@ -37,7 +37,7 @@ from catalog.packaged_data import load_library
 from catalog.physical_bases import N_MEDIUM, VERSION, physical_library
 from catalog.recipe import IN_GAMUT_DE00, predict_recipe
 from color.simulate_scene import skin_truth_Lab
-from color.skin_tone import ITA_from_Lab
+from color.skin_tone import ITA_CLASSES, ITA_class, ITA_from_Lab
 
 CONSTANTS = "pigments/pigment_optical_constants_nk_300-1000nm.csv"
 SIZE_STEP = 0.3  # ±30 % on every median diameter
@@ -52,33 +52,59 @@ class Outcome:
     ITA: float
     target: tuple[float, ...]
     reached: tuple[float, ...]
-    binding: str
+    binding: str  # the limits that bind, when out of gamut (catalog.gamut)
     load: float
-
-
-def binding_limit(library: BaseLibrary, fractions: np.ndarray, coverage: str, resolution: float) -> str:
-    at_cap = [
-        n for n, f, cap in zip(library.names, fractions, library.max_fraction, strict=True) if f >= cap - resolution
-    ]
-    load_range = library.pigment_load_range.get(coverage)
-    total = float(fractions.sum())
-    if load_range is not None and total >= load_range[1] - resolution:
-        at_cap.append("total load at its maximum")
-    if load_range is not None and total <= load_range[0] + resolution:
-        at_cap.append("total load at its minimum")
-    return ", ".join(at_cap) or "none (spectral shape)"
+    fractions: tuple[float, ...]
 
 
 def _one(args: tuple[BaseLibrary, np.ndarray, str]) -> Outcome:
     library, reflectance, coverage = args
     target = skin_truth_Lab(GRID_NM, reflectance)
     recipe = predict_recipe(library, target, coverage=coverage)
-    fractions = recipe.fractions
+    binding = (
+        ""
+        if recipe.gap is None
+        else ", ".join(limit.kind if limit.base is None else f"{limit.base} cap" for limit in recipe.gap.limits)
+    )
     return Outcome(
         recipe.delta_E00, recipe.metamerism_dE00["A"], recipe.metamerism_dE00["FL11"], float(ITA_from_Lab(target)),
         tuple(round(float(v), 1) for v in target), tuple(round(float(v), 1) for v in recipe.predicted_Lab_D65),
-        binding_limit(library, fractions, coverage, 2 * recipe.resolution_g / recipe.size_g), float(fractions.sum()),
+        binding, float(recipe.fractions.sum()), tuple(float(f) for f in recipe.fractions),
     )  # fmt: skip
+
+
+def limit_breaches(library: BaseLibrary, fractions: tuple[float, ...], coverage: str) -> list[str]:
+    """Every limit of the library a recipe breaks (none expected): a base over its cap, the total outside the
+    coverage's range or over the vehicle's maximum. Checked here independently of the optimiser's bounds."""
+    breaches = [
+        f"{name} {100 * f:.2f} % > cap {100 * cap:.1f} %"
+        for name, f, cap in zip(library.names, fractions, library.max_fraction, strict=True) if f > cap + 1e-9
+    ]  # fmt: skip
+    total = sum(fractions)
+    least, most = library.pigment_load_range.get(coverage, (library.pigment_load[coverage],) * 2)
+    if not least - 1e-9 <= total <= most + 1e-9:
+        breaches.append(f"total {100 * total:.2f} % outside {100 * least:.1f}-{100 * most:.1f} %")
+    if total > library.max_total_fraction + 1e-9:
+        breaches.append(f"total {100 * total:.2f} % > vehicle maximum {100 * library.max_total_fraction:.1f} %")
+    return breaches
+
+
+def print_recipes(library: BaseLibrary, outcomes: list[Outcome], coverage: str) -> None:
+    """One line per skin: target, loadings (% of the foundation), total, ΔE00, and the limits check."""
+    caps = ", ".join(f"{n} ≤ {100 * c:g}" for n, c in zip(library.names, library.max_fraction, strict=True))
+    load = "-".join(f"{100 * v:g}" for v in library.pigment_load_range.get(coverage, ()))
+    print(f"  every recipe, {coverage} coverage (loadings in % of the foundation; limits: {caps}; total {load} %):")
+    header = " ".join(f"{n[:8]:>8s}" for n in library.names)
+    print(f"    ITA°   target L* a* b*      {header}   total  ΔE00  limits")
+    breached = 0
+    for o in sorted(outcomes, key=lambda o: -o.ITA):
+        breaches = limit_breaches(library, o.fractions, coverage)
+        breached += bool(breaches)
+        print(f"    {o.ITA:5.0f}  {o.target[0]:5.1f} {o.target[1]:5.1f} {o.target[2]:5.1f}  "
+              + " ".join(f"{100 * f:8.2f}" for f in o.fractions)
+              + f"  {100 * o.load:6.2f}  {o.delta_E00:4.2f}  {'; '.join(breaches) or 'ok'}"
+              + (f"  (out: {o.binding})" if o.binding else ""))  # fmt: skip
+    print(f"  recipes within every limit: {len(outcomes) - breached} of {len(outcomes)}")
 
 
 def run(library: BaseLibrary, samples: list[np.ndarray], coverage: str, pool: ProcessPoolExecutor) -> list[Outcome]:
@@ -114,12 +140,17 @@ def reach(library: BaseLibrary, samples: list[np.ndarray], pool: ProcessPoolExec
               f"{max(ita):.0f}°, pigment load {100 * min(loads):.1f}-{100 * max(loads):.1f} %, "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
         print("  " + summary(outcomes))
+        for _, name in ITA_CLASSES:
+            group = [o for o in outcomes if ITA_class(o.ITA) == name]
+            if group:
+                print(f"    {name:13s} {len(group):3d} skins  " + summary(group))
         out = [o for o in outcomes if o.delta_E00 > IN_GAMUT_DE00]
         counts = Counter(o.binding for o in out)
         print(f"  out of gamut: {len(out)}; binding limit: " + "; ".join(f"{k} ×{v}" for k, v in counts.most_common()))
         for o in sorted(out, key=lambda o: -o.delta_E00)[:5]:
             print(f"    ITA {o.ITA:5.0f}°  target {o.target}  nearest reachable {o.reached}  ΔE00 {o.delta_E00:.2f}  "
                   f"({o.binding})")  # fmt: skip
+        print_recipes(library, outcomes, coverage)
 
 
 def sensitivity(table: str, samples: list[np.ndarray], pool: ProcessPoolExecutor) -> None:

@@ -119,4 +119,6 @@ def correct_batch(
     additions = np.round(solution.x / resolution_g) * resolution_g
     after_Lab = batch_Lab(library, base_grams + additions, batch_g + additions.sum(), over, conditions) + offset
     after = delta_E00_between(after_Lab, intended)
+    if after >= before:  # no addition helps (the batch needs what additions cannot give, e.g. less of a base)
+        return Correction(measured, intended, before, zero, before, False, False)
     return Correction(measured, intended, before, additions, after, False, after <= tolerance_dE00)

@@ -17,12 +17,13 @@ from catalog.packaged_data import DATA_DIR, load_library
 from catalog.recipe import predict_recipe
 from color.card_design import skin_chroma
 
+HOUSE_LIBRARY = "demo-2026.3"  # the range's colours were made with it; the physical default came later (issue 14)
 LIGHTNESS = (30.0, 40.0, 50.0, 60.0, 70.0, 80.0)
 UNDERTONES = (("C", 50.0), ("N", 58.0), ("W", 66.0))  # cool, neutral, warm hue angles (degrees)
 
 
 def house_range() -> list[dict[str, object]]:
-    library = load_library()
+    library = load_library(HOUSE_LIBRARY)
     shades: list[dict[str, object]] = []
     for L in LIGHTNESS:
         for letter, hue in UNDERTONES:

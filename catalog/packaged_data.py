@@ -11,7 +11,7 @@ from catalog.shades import Shade, parse_catalogue
 
 DATA_DIR = Path(__file__).parent / "data"
 BASES_DIR = DATA_DIR / "bases"
-DEFAULT_LIBRARY = "demo-2026.3"
+DEFAULT_LIBRARY = "phys-2026.2"
 
 
 class UnknownLibrary(BaseLibraryError):

@@ -13,6 +13,7 @@ rounding does not lose the match; the clear vehicle makes the bottle up to its e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from scipy.optimize import least_squares
 
 from catalog.appearance import CHECK_ILLUMINANTS, Lab_under, film_reflectance
 from catalog.bases import COVERAGES, BaseLibrary
+from catalog.gamut import GamutGap, binding_limits, colour_gap
 from catalog.skin_spectrum import skin_reflectance_from_Lab
 from color.colorimetry import delta_E00_between
 
@@ -49,6 +51,7 @@ class Recipe:
     delta_E00: float
     metamerism_dE00: dict[str, float]  # film over skin against bare skin, per light
     in_gamut: bool
+    gap: GamutGap | None = None  # out of gamut: what binds and how the nearest reachable colour differs
 
     @property
     def fractions(self) -> NDArray[np.float64]:
@@ -154,6 +157,30 @@ def optimise_fractions(
             best = (value, fractions)
     assert best is not None  # noqa: S101 - there is always at least one start
     return best[1]
+
+
+def warm_reoptimiser(
+    target_Lab: NDArray[np.float64], coverage: str, start: NDArray[np.float64]
+) -> Callable[[BaseLibrary, float, tuple[float, float] | None], float]:
+    """Re-optimises from ``start`` for a library with relaxed limits; returns the daylight CIEDE2000 reached.
+
+    One bounded least-squares run from the current optimum: it moves only if the relaxed limit was holding
+    it back (``catalog.gamut``).
+    """
+
+    def reoptimise(library: BaseLibrary, load: float, load_range: tuple[float, float] | None) -> float:
+        objective = _Objective(library, target_Lab, coverage)
+        upper = library.max_fraction
+        result = least_squares(
+            objective.residuals, np.clip(start, 1e-6, upper - 1e-9), bounds=(np.zeros_like(upper), upper),
+            args=(load, load_range), method="trf", x_scale=0.05, max_nfev=400,
+        )  # fmt: skip
+        fractions = np.clip(result.x, 0.0, upper)
+        if load_range is None:
+            fractions *= load / max(float(fractions.sum()), 1e-12)
+        return min(objective.parts(fractions)[0], objective.parts(start)[0])
+
+    return reoptimise
 
 
 def grams_for_batch(fractions: ArrayLike, size_g: float, resolution_g: float) -> tuple[NDArray[np.float64], float]:
@@ -274,6 +301,14 @@ def predict_recipe(
     vehicle = round(size_g - float(grams.sum()), 10)
     daylight, metamerism, _ = objective.parts(grams / size_g)
     on_skin = film_reflectance(library, grams / size_g, coverage, objective.skin)
+    predicted = Lab_under(library.wavelengths_nm, on_skin)
+    gap = None
+    if daylight > IN_GAMUT_DE00:
+        limits = binding_limits(
+            library, fractions, coverage, objective.parts(fractions)[0],
+            reoptimise=warm_reoptimiser(target, coverage, fractions), tolerance=2 * resolution_g / size_g,
+        )  # fmt: skip
+        gap = GamutGap(limits, *colour_gap(target, predicted))
     return Recipe(
         library_version=library.version,
         coverage=coverage,
@@ -282,9 +317,10 @@ def predict_recipe(
         base_names=library.names,
         grams=grams,
         vehicle_g=vehicle,
-        predicted_Lab_D65=Lab_under(library.wavelengths_nm, on_skin),
+        predicted_Lab_D65=predicted,
         target_Lab_D65=target,
         delta_E00=daylight,
         metamerism_dE00=metamerism,
         in_gamut=daylight <= IN_GAMUT_DE00,
+        gap=gap,
     )

@@ -226,6 +226,7 @@ def formulate(  # noqa: PLR0917 - click passes each option by position
         "delta_E00": round(recipe.delta_E00, 3),
         "metamerism_dE00": metamerism,
         "in_gamut": recipe.in_gamut,
+        "out_of_gamut": None if recipe.gap is None else recipe.gap.describe(),
     }
     if output_format == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -235,6 +236,8 @@ def formulate(  # noqa: PLR0917 - click passes each option by position
     click.echo(f"{'vehicle':>8s}  {result['vehicle_g']:8.2f} g   (total {size_g:g} g, {coverage} coverage)")
     click.echo(f"ΔE00 to target under D65: {result['delta_E00']:.3f}{'' if recipe.in_gamut else '  (out of gamut)'}")
     click.echo("metamerism (ΔE00 on skin): " + ", ".join(f"{k} {v:.2f}" for k, v in metamerism.items()))
+    if recipe.gap is not None:
+        click.echo(recipe.gap.describe())
 
 
 def _libraries() -> LibraryStore:

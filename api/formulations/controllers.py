@@ -37,7 +37,8 @@ class MatchController(Controller):
             "Predicts base amounts (grams for `size_g`, dispenser resolution 0.01 g) that match the measured skin "
             "under D65 as a film of the chosen coverage over the customer's own skin, keeping the match under "
             "incandescent (A), fluorescent (FL11) and LED (LED-B3) light (metamerism reported per light). Out-of-"
-            "gamut targets get the closest recipe with `in_gamut: false`. Shades from images are `approximate`."
+            "gamut targets get the closest recipe with `in_gamut: false` and `out_of_gamut`: how the nearest reachable "
+            "colour differs and which limit binds. Shades from images are `approximate`."
         ),
         status_code=201,
         responses=problems("not_found", "not_skin_colour", "invalid_recipe_request"),

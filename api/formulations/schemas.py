@@ -32,7 +32,7 @@ FORMULATION_EXAMPLE: JsonDict = {
     "id": FORMULATION_ID_EXAMPLE,
     "created_at": "2025-06-01T09:32:00Z",
     "measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718",
-    "library_version": "demo-2026.3",
+    "library_version": "phys-2026.2",
     "coverage": "medium",
     "size_g": 30.0,
     "resolution_g": 0.01,
@@ -154,6 +154,44 @@ class ShadeOut(BaseModel):
     approximate: bool = Field(description="True when the shade's colour was sampled from images, not measured")
 
 
+class GamutLimitOut(BaseModel):
+    """A limit that holds the recipe back from the target: relaxing it by half would bring the colour closer."""
+
+    kind: Literal["base_cap", "load_max", "load_min", "load_fixed", "spectral_shape"] = Field(
+        description="`base_cap`: one base at its maximum share; `load_max` / `load_min`: the total pigment at an end "
+        "of the coverage's range; `load_fixed`: the coverage's fixed total; `spectral_shape`: no amount limit binds, "
+        "the bases' spectra cannot make the colour (another pigment is needed)"
+    )
+    base: str | None = Field(default=None, description="The base at its cap (`base_cap` only)")
+    limit_fraction: float | None = Field(default=None, description="The limit as a mass fraction of the foundation")
+    gain_dE00: float = Field(description="How much closer (CIEDE2000) the recipe gets with the limit relaxed by half")
+
+
+class GamutGapOut(BaseModel):
+    """Why the target is out of reach: how the nearest reachable colour (`predicted_lab`) differs, and what binds."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lightness_difference": 4.0,
+                    "chroma_difference": -5.6,
+                    "hue_difference_deg": -8.0,
+                    "binding_limits": [{"kind": "spectral_shape", "gain_dE00": 0.0}],
+                    "explanation": "nearest reachable colour: 4.0 L* lighter, 5.6 C* duller, 8° redder; held back by "
+                    "no amount limit: the bases' spectra cannot make this colour",
+                }
+            ]
+        }
+    )
+
+    lightness_difference: float = Field(description="L* of `predicted_lab` minus L* of `target_lab`")
+    chroma_difference: float = Field(description="C*ab of `predicted_lab` minus C*ab of `target_lab`")
+    hue_difference_deg: float = Field(description="Hue angle of `predicted_lab` minus that of `target_lab`, degrees")
+    binding_limits: list[GamutLimitOut] = Field(description="What holds the recipe back, the largest effect first")
+    explanation: str = Field(description="The same in words, for the formulator")
+
+
 class FormulationOut(BaseModel):
     """A custom-blend foundation for a measurement: the recipe of pigment bases for the bottle, its predicted
     colour on the customer's skin and under other lights, and the nearest ready-made shades."""
@@ -175,6 +213,10 @@ class FormulationOut(BaseModel):
     delta_E00: float = Field(description="CIEDE2000 between `predicted_lab` and `target_lab`")
     metamerism_dE00: dict[str, float] = Field(description="ΔE00 on skin against bare skin under each light")
     in_gamut: bool = Field(description="False when no recipe of the bases reaches the target: the closest is given")
+    out_of_gamut: GamutGapOut | None = Field(
+        default=None,
+        description="When `in_gamut` is false: how the nearest reachable colour differs and which limit binds",
+    )
     nearest_shades: list[ShadeOut]
 
 
@@ -214,7 +256,7 @@ class BatchSheetOut(BaseModel):
             "examples": [
                 {
                     "formulation_id": FORMULATION_ID_EXAMPLE,
-                    "library_version": "demo-2026.3",
+                    "library_version": "phys-2026.2",
                     "coverage": "medium",
                     "size_g": 30.0,
                     "resolution_g": 0.01,

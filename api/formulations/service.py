@@ -35,6 +35,8 @@ from api.formulations.schemas import (
     CorrectionOut,
     DrawdownOut,
     FormulationOut,
+    GamutGapOut,
+    GamutLimitOut,
     LabFormulation,
     MatchIn,
     RecipeLine,
@@ -94,6 +96,27 @@ def _shades_out(index: ShadeIndex, Lab: Any) -> list[ShadeOut]:
         )
         for match in index.nearest(Lab, NEAREST_SHADES)
     ]
+
+
+def _gap_out(recipe: Recipe) -> GamutGapOut | None:
+    gap = recipe.gap
+    if gap is None:
+        return None
+    return GamutGapOut(
+        lightness_difference=round(gap.lightness, 2),
+        chroma_difference=round(gap.chroma, 2),
+        hue_difference_deg=round(gap.hue_deg, 1),
+        binding_limits=[
+            GamutLimitOut(
+                kind=limit.kind,
+                base=limit.base,
+                gain_dE00=round(limit.gain_dE00, 3),
+                limit_fraction=None if limit.value is None else round(limit.value, 6),
+            )
+            for limit in gap.limits
+        ],
+        explanation=gap.describe(),
+    )
 
 
 def _recipe_lines(recipe: Recipe, library: BaseLibrary) -> list[RecipeLine]:
@@ -169,6 +192,7 @@ class FormulationService:
             delta_E00=round(recipe.delta_E00, 3),
             metamerism_dE00={k: round(v, 3) for k, v in recipe.metamerism_dE00.items()},
             in_gamut=recipe.in_gamut,
+            out_of_gamut=_gap_out(recipe),
             nearest_shades=_shades_out(await self._shades.current(), target),
         )
         await self._repository.add(customer_id, formulation.id, formulation.model_dump(mode="json"))

@@ -197,3 +197,19 @@ def test_impossible_drawdown_conditions_are_refused(conditions: dict[str, float]
 def test_a_recipe_that_is_not_one_is_refused(fractions: list[float]) -> None:
     with pytest.raises(ValueError, match="one mass fraction per base"):
         drawdown_targets(DEMO, fractions)
+
+
+def test_no_addition_is_offered_when_none_brings_the_batch_nearer() -> None:
+    """A batch far darker over white than its target, with the physical library: additions of at most a tenth of the
+    batch cannot lighten it (the least-squares step in CIELAB made it worse in ΔE00 before). None is offered and the
+    error stays what it was, so the lab remakes the batch."""
+    fractions = predict_recipe(PHYSICAL, [58.0, 12.0, 17.0], coverage="medium").fractions
+    grams, _ = grams_for_batch(fractions, 30.0, 0.01)
+    targets = drawdown_targets(PHYSICAL, fractions, THIN)
+    corrected = correct_batch(
+        PHYSICAL, grams, 30.0, targets.over_black_Lab, target_Lab=targets.over_white_Lab, over="white", conditions=THIN
+    )
+    assert corrected.delta_E00_before > 10
+    assert not corrected.additions_g.any()
+    assert corrected.predicted_delta_E00_after == corrected.delta_E00_before
+    assert not corrected.within_tolerance_after

@@ -19,11 +19,15 @@ def test_cli_bases_fit_stores_a_version_the_service_can_use(tmp_path: Path, sett
     settings_env()
     source = tmp_path / "drawdowns.csv"
     source.write_text(drawdown_csv(LIBRARY))
-    result = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-2026.2"])
+    result = CliRunner().invoke(
+        cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "lab-2026.2"]
+    )
     assert result.exit_code == 0, result.output
     stored = get_settings().data_dir / "bases" / "lab-2026.2.json"
     assert json.loads(stored.read_text())["version"] == "lab-2026.2"
-    again = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-2026.2"])
+    again = CliRunner().invoke(
+        cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "lab-2026.2"]
+    )
     assert again.exit_code == 1
     assert "never overwritten" in again.output
     exported = json.loads(CliRunner().invoke(cli, ["bases", "export", "lab-2026.2"]).output)
@@ -37,8 +41,8 @@ def test_cli_bases_fit_stores_a_version_the_service_can_use(tmp_path: Path, sett
 @pytest.mark.parametrize(
     "arguments",
     [
-        ["bases", "fit", "{source}", "--version", "bad version!"],
-        ["bases", "fit", "{source}", "--version", "demo-2026.1"],
+        ["bases", "fit", "--template", LIBRARY.version, "{source}", "--version", "bad version!"],
+        ["bases", "fit", "--template", LIBRARY.version, "{source}", "--version", "demo-2026.1"],
         ["bases", "export", "nope"],
         ["formulate", "--lab", "55", "12", "17", "--library", "nope"],
         ["formulate", "--lab", "nan", "12", "17"],
@@ -59,7 +63,7 @@ def test_cli_bad_drawdowns_store_nothing(tmp_path: Path, settings_env: Callable[
     settings_env()
     source = tmp_path / "drawdowns.csv"
     source.write_text("not,a,drawdown\n1,2,3")
-    result = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "x"])
+    result = CliRunner().invoke(cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "x"])
     assert result.exit_code == 1
     assert not (get_settings().data_dir / "bases").exists()
 
@@ -79,7 +83,17 @@ def test_the_readme_command_fits_the_example_prints_residuals_and_writes_the_out
 ) -> None:
     settings_env()
     output = tmp_path / "lab-2026.2.json"
-    arguments = ["bases", "fit", str(EXAMPLE), "--version", "lab-2026.2", "-o", str(output)]
+    arguments = [
+        "bases",
+        "fit",
+        "--template",
+        LIBRARY.version,
+        str(EXAMPLE),
+        "--version",
+        "lab-2026.2",
+        "-o",
+        str(output),
+    ]
     result = CliRunner().invoke(cli, arguments)
     assert result.exit_code == 0, result.output
     assert "fit residuals" in result.output
@@ -90,7 +104,7 @@ def test_the_readme_command_fits_the_example_prints_residuals_and_writes_the_out
     assert output.read_text() == stored.read_text()
     assert json.loads(output.read_text())["version"] == "lab-2026.2"
     assert not list(tmp_path.glob("*.partial"))
-    again = CliRunner().invoke(cli, [*arguments[:4], "lab-2026.3", "--output", str(tmp_path / "b.json")])
+    again = CliRunner().invoke(cli, [*arguments[:6], "lab-2026.3", "--output", str(tmp_path / "b.json")])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "b.json").exists()
 
@@ -100,14 +114,18 @@ def test_a_fit_with_large_residuals_is_refused_unless_forced(tmp_path: Path, set
     source = tmp_path / "drawdowns.csv"
     source.write_text(_mislabelled(drawdown_csv(LIBRARY)))
     output = tmp_path / "fitted.json"
-    refused = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-x", "-o", str(output)])
+    refused = CliRunner().invoke(
+        cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "lab-x", "-o", str(output)]
+    )
     assert refused.exit_code == 1
     assert "Not stored" in refused.output
     assert "'red'" in refused.output
     assert "TOO LARGE" in refused.output
     assert not output.exists()
     assert not (get_settings().data_dir / "bases").exists()
-    forced = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-x", "--force"])
+    forced = CliRunner().invoke(
+        cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "lab-x", "--force"]
+    )
     assert forced.exit_code == 0, forced.output
     assert "Stored anyway" in forced.output
     stored = json.loads((get_settings().data_dir / "bases" / "lab-x.json").read_text())
@@ -130,7 +148,9 @@ def test_a_bad_drawdown_file_is_refused_with_its_line_and_nothing_written(  # ty
     source = tmp_path / "drawdowns.csv"
     source.write_text(mangle(text))
     output = tmp_path / "fitted.json"
-    result = CliRunner().invoke(cli, ["bases", "fit", str(source), "--version", "lab-x", "-o", str(output)])
+    result = CliRunner().invoke(
+        cli, ["bases", "fit", "--template", LIBRARY.version, str(source), "--version", "lab-x", "-o", str(output)]
+    )
     assert result.exit_code == 1
     assert message.format(next=text.count("\n") + 1) in result.output
     assert str(source) in result.output
@@ -143,14 +163,61 @@ def test_an_output_in_a_missing_folder_or_an_existing_version_writes_nothing(
 ) -> None:
     settings_env()
     missing = CliRunner().invoke(
-        cli, ["bases", "fit", str(EXAMPLE), "--version", "lab-y", "-o", str(tmp_path / "nope" / "x.json")]
+        cli,
+        [
+            "bases",
+            "fit",
+            "--template",
+            LIBRARY.version,
+            str(EXAMPLE),
+            "--version",
+            "lab-y",
+            "-o",
+            str(tmp_path / "nope" / "x.json"),
+        ],
     )
     assert missing.exit_code == 2
     assert "does not exist" in missing.output
     assert not (get_settings().data_dir / "bases").exists()
     packaged = CliRunner().invoke(
-        cli, ["bases", "fit", str(EXAMPLE), "--version", "demo-2026.3", "-o", str(tmp_path / "x.json")]
+        cli,
+        [
+            "bases",
+            "fit",
+            "--template",
+            LIBRARY.version,
+            str(EXAMPLE),
+            "--version",
+            "demo-2026.3",
+            "-o",
+            str(tmp_path / "x.json"),
+        ],
     )
     assert packaged.exit_code == 1
     assert "packaged library" in packaged.output
     assert not list(tmp_path.glob("x.json*"))
+
+
+def test_drawdowns_of_bases_the_template_lacks_are_refused_naming_the_base(
+    tmp_path: Path, settings_env: Callable[..., None]
+) -> None:
+    """The example holds the demo library's drawdowns; without ``--template`` the default (physical) library is the
+    template, which has no carmine: a clear error, nothing stored."""
+    settings_env()
+    result = CliRunner().invoke(cli, ["bases", "fit", str(EXAMPLE), "--version", "lab-z"])
+    assert result.exit_code == 1
+    assert "base 'carmine' is not in the library" in result.output
+    assert not (get_settings().data_dir / "bases").exists()
+
+
+def test_formulate_says_why_a_skin_is_out_of_reach(settings_env: Callable[..., None]) -> None:
+    settings_env()
+    text = CliRunner().invoke(cli, ["formulate", "--lab", "20", "9", "17"])
+    assert text.exit_code == 0, text.output
+    assert "(out of gamut)" in text.output
+    assert "nearest reachable colour" in text.output
+    document = json.loads(CliRunner().invoke(cli, ["formulate", "--lab", "20", "9", "17", "--format", "json"]).output)
+    assert document["in_gamut"] is False
+    assert "spectra cannot make this colour" in document["out_of_gamut"]
+    reached = json.loads(CliRunner().invoke(cli, ["formulate", "--lab", "60", "10", "18", "--format", "json"]).output)
+    assert reached["out_of_gamut"] is None

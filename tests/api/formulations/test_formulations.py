@@ -25,8 +25,14 @@ def _measure(client: TestClient[Litestar], auth: Auth, customer: str, lab: dict[
     return str(response.json()["id"])
 
 
-def _match(client: TestClient[Litestar], auth: Auth, customer: str = "alice", **extra: object) -> dict:  # type: ignore[type-arg]
-    measurement = _measure(client, auth, customer)
+def _match(
+    client: TestClient[Litestar],
+    auth: Auth,
+    customer: str = "alice",
+    lab: dict[str, float] | None = None,
+    **extra: object,
+) -> dict:  # type: ignore[type-arg]
+    measurement = _measure(client, auth, customer, lab)
     response = client.post(
         "/v1/matches/", json={"measurement_id": measurement, **extra}, headers=auth(Role.CUSTOMER, customer)
     )
@@ -37,18 +43,37 @@ def _match(client: TestClient[Litestar], auth: Auth, customer: str = "alice", **
 def test_match_returns_a_recipe_that_fills_the_bottle_and_nearest_shades(
     client: TestClient[Litestar], auth: Auth
 ) -> None:
-    formulation = _match(client, auth, coverage="full", size_g=50)
+    formulation = _match(client, auth, lab={"L": 60, "a": 10, "b": 18}, coverage="full", size_g=50)
     grams = sum(line["grams"] for line in formulation["recipe"]) + formulation["vehicle_g"]
     assert grams == pytest.approx(50.0, abs=1e-6)
     assert all(line["grams"] >= 0 for line in formulation["recipe"])
     assert formulation["delta_E00"] <= 0.5
     assert formulation["in_gamut"] is True
+    assert formulation["out_of_gamut"] is None
+    assert formulation["library_version"].startswith("phys-")  # the physical library is the default
     assert set(formulation["metamerism_dE00"]) == {"A", "FL11", "LED-B3"}
     shades = formulation["nearest_shades"]
     assert len(shades) == 5
     assert shades == sorted(shades, key=lambda s: s["delta_E00"])
     assert shades[0]["brand"] == "tonematch"  # only the house range is there on a fresh install
     assert formulation["colour_space"]["white_point"] == "D65"
+
+
+def test_an_unreachable_skin_gets_the_nearest_colour_and_what_stops_it(
+    client: TestClient[Litestar], auth: Auth
+) -> None:
+    """A deep, saturated skin (L* 20, b* 17): iron oxides reach no mixture that dark and yellow; the answer says how
+    the nearest reachable colour differs and that no amount limit is to blame, and it is kept as it was answered."""
+    formulation = _match(client, auth, lab={"L": 20, "a": 9, "b": 17})
+    assert formulation["in_gamut"] is False
+    assert formulation["delta_E00"] > 0.5
+    gap = formulation["out_of_gamut"]
+    assert gap["lightness_difference"] == pytest.approx(formulation["predicted_lab"]["L"] - 20, abs=0.02)
+    assert gap["chroma_difference"] < 0
+    assert [limit["kind"] for limit in gap["binding_limits"]] == ["spectral_shape"]
+    assert "spectra cannot make this colour" in gap["explanation"]
+    stored = client.get(f"/v1/formulations/{formulation['id']}", headers=auth(Role.CUSTOMER, "alice")).json()
+    assert stored == formulation
 
 
 def test_imported_catalogue_shades_are_found(client: TestClient[Litestar], auth: Auth, redis_url: str) -> None:
