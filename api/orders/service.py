@@ -355,7 +355,9 @@ class OrderService:
             raise refused
         summary = {
             "batch_id": correction.batch_id,
+            "over": correction.over,
             "measured_lab": correction.measured_lab.model_dump(),
+            "target_lab": correction.target_lab.model_dump(),
             "delta_E00": correction.delta_E00_before,
             "tolerance_dE00": correction.tolerance_dE00,
             "passed": correction.passed,

@@ -116,6 +116,9 @@ def test_qc_from_a_json_spectrum_export(signed_in: TestClient[Litestar], auth: A
     qc = signed_in.get(f"/v1/lab/orders/{order['id']}", headers=auth(Role.LAB)).json()["qc"]
     assert qc["batch_id"] == "B-spec"
     assert abs(qc["measured_lab"]["a"]) < 0.5  # a grey: the spectrum, read in percent, was integrated
+    assert qc["over"] == "black"  # the order's record says what the reading was over, and its target
+    assert set(qc["target_lab"]) == {"L", "a", "b"}
+    assert qc["target_lab"] != qc["measured_lab"]
 
 
 BAD_UPLOADS = [
