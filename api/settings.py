@@ -116,9 +116,10 @@ class Settings(BaseSettings):
         description="Limit for a shade catalogue file (`catalog import`, PUT /v1/admin/catalog/sources/{name})",
     )
     # Batch sizes the lab's dispenser makes (the batch sheet refuses others with 422 batch_size_not_makeable).
-    # 15 g is the smallest bottle sold: at the dispenser's 0.01 g the rounded grams of a 15 g batch move its masstone
-    # by at most 0.15 ΔE00 from the recipe's exact one (five demo recipes, light to deep), a sixth of the QC
-    # tolerance; at 7 g by up to 0.24 and at 5 g by 0.44, which eats half of it.
+    # 15 g is the smallest bottle sold. The physical library's recipes hold a few tenths of a per cent of red and
+    # yellow: with the grams searched on the 0.01 g grid, a 15 g batch's worst drawdown reading moves at most 0.49
+    # ΔE00 from the recipe's (seven recipes, L* 25-75, medium) but 0.84 for the lightest (L* 80; 1.04 at 20 g); the
+    # batch sheet flags any batch over half the QC tolerance and names a size that fits (demo recipes: ≤ 0.15).
     batch_min_g: float = Field(default=15.0, gt=0, description="Smallest batch the batch sheet gives, grams")
     batch_max_g: float = Field(
         default=5000.0, gt=0, description="Largest batch, grams: what the dispenser's mixing vessel holds"

@@ -3,7 +3,8 @@
 A base is described by its Kubelka-Munk absorption K(λ) and scattering S(λ) per unit mass fraction in the
 foundation and per unit film thickness (two-constant theory: K and S of a mix are the fraction-weighted sums
 of the bases', Duncan 1940). A library is versioned data: the lab characterises its real bases from
-drawdowns (``catalog.drawdowns``) and stores a new version; the project ships a documented demo library.
+drawdowns (``catalog.drawdowns``) and stores a new version; the project ships a physical library computed from
+published optical constants (``catalog.physical_bases``, the default) and documented demo libraries as examples.
 """
 
 from __future__ import annotations

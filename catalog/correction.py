@@ -20,6 +20,7 @@ from scipy.optimize import least_squares
 
 from catalog.bases import BaseLibrary
 from catalog.drawdown_targets import DEFAULT_DRAWDOWN, DEFAULT_OVER, DrawdownConditions, check_over, drawdown_Lab
+from catalog.recipe import grams_for_batch
 from color.colorimetry import delta_E00_between
 
 # A reading this close to its target passes QC, over the chart's black, over its white or opaque alike. On skin the
@@ -30,6 +31,7 @@ from color.colorimetry import delta_E00_between
 # the figure stay: 1.0 keeps the bottle within about a just-noticeable difference on the face, well under the
 # measurement's own uncertainty and the reorder threshold (2.0).
 TOLERANCE_DE00 = 1.0
+MAX_ROUNDING_PASSES = 20
 MAX_ADDITION_SHARE = 0.1  # additions up to 10 % of the batch mass, beyond that remake it
 ADDITION_PENALTY = 0.02  # ΔE-equivalent per gram added, so the smallest sufficient additions are chosen
 
@@ -76,6 +78,59 @@ def target_drawdown_Lab(
 def target_masstone_Lab(library: BaseLibrary, fractions: ArrayLike) -> NDArray[np.float64]:
     """The opaque masstone of the recipe's exact fractions (``target_drawdown_Lab`` over "opaque")."""
     return target_drawdown_Lab(library, fractions, "opaque")
+
+
+def batch_grams(
+    library: BaseLibrary,
+    fractions: ArrayLike,
+    size_g: float,
+    resolution_g: float,
+    conditions: DrawdownConditions = DEFAULT_DRAWDOWN,
+) -> tuple[NDArray[np.float64], float]:
+    """Grams per base for a batch of ``size_g`` on the dispenser's grid, and the vehicle's grams, whose drawdowns stay
+    nearest the recipe's exact targets.
+
+    Largest-remainder rounding first (``grams_for_batch``); then one step moved between two bases, or added to or
+    taken from one (the vehicle takes up the difference), is kept while it lowers the worst CIEDE2000 of the three
+    readings (over black, over white, opaque) from the targets of the exact fractions; no base passes its cap. A
+    recipe with 0.1-0.5 % of a strong pigment is a few 0.01 g steps in a small batch, where rounding alone can move
+    the drawdown by more than the QC tolerance.
+    """
+    mix = np.asarray(fractions, dtype=np.float64)
+    grams, _ = grams_for_batch(mix, size_g, resolution_g)
+    steps = np.rint(grams / resolution_g).astype(np.int64)
+    max_steps = np.floor(library.max_fraction * size_g / resolution_g + 1e-9).astype(np.int64)
+    total_steps = round(size_g / resolution_g)
+    readings = ("black", "white", "opaque")
+    targets = [drawdown_Lab(library, mix, over, conditions) for over in readings]
+
+    def worst(candidate: NDArray[np.int64]) -> float:
+        batch = candidate * resolution_g / size_g
+        return max(
+            delta_E00_between(drawdown_Lab(library, batch, over, conditions), target)
+            for over, target in zip(readings, targets, strict=True)
+        )
+
+    moves = [(i, j) for i in range(len(steps)) for j in range(len(steps)) if i != j]
+    moves += [(i, -1) for i in range(len(steps))] + [(-1, j) for j in range(len(steps))]  # -1: the vehicle
+    current = worst(steps)
+    for _ in range(MAX_ROUNDING_PASSES):
+        improved = False
+        for source, sink in moves:
+            candidate = steps.copy()
+            if source >= 0:
+                candidate[source] -= 1
+            if sink >= 0:
+                candidate[sink] += 1
+            if candidate.min() < 0 or np.any(candidate > max_steps) or candidate.sum() > total_steps:
+                continue
+            value = worst(candidate)
+            if value < current - 1e-9:
+                steps, current, improved = candidate, value, True
+        if not improved:
+            break
+    result = np.asarray(steps * resolution_g, dtype=np.float64)
+    return result, round(size_g - float(result.sum()), 10)
 
 
 def correct_batch(

@@ -1,4 +1,5 @@
-"""The demo base library shipped so that a fresh install answers; run ``python -m catalog.demo_bases``.
+"""The demo base library, shipped as a named example (the default is the physical library); run
+``python -m catalog.demo_bases``.
 
 Eight bases, each a dispersion of one cosmetic colourant in the clear vehicle, from plausible spectra built on
 the colourants' known absorption shapes (not measurements): a real lab replaces this library with one fitted

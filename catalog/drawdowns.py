@@ -198,8 +198,15 @@ def fit_library(
         max_total_fraction=template.max_total_fraction,
         film_thickness=dict(template.film_thickness),
         pigment_load=dict(template.pigment_load),
+        pigment_load_range=dict(template.pigment_load_range),
         k1=template.k1,
         k2=template.k2,
+        metadata={
+            **template.metadata,
+            "kind": f"fitted from {len(drawdowns)} drawdowns (two-constant Kubelka-Munk); limits, loads, units and "
+            f"the white's scattering from {template.version}",
+            "template": template.version,
+        },
     )
 
 

@@ -22,7 +22,7 @@ from scipy.optimize import least_squares
 
 from catalog.appearance import CHECK_ILLUMINANTS, Lab_under, film_reflectance
 from catalog.bases import COVERAGES, BaseLibrary
-from catalog.gamut import GamutGap, binding_limits, colour_gap
+from catalog.gamut import GamutGap, GamutLimit, binding_limits, colour_gap
 from catalog.skin_spectrum import skin_reflectance_from_Lab
 from color.colorimetry import delta_E00_between
 
@@ -304,11 +304,13 @@ def predict_recipe(
     predicted = Lab_under(library.wavelengths_nm, on_skin)
     gap = None
     if daylight > IN_GAMUT_DE00:
-        limits = binding_limits(
-            library, fractions, coverage, objective.parts(fractions)[0],
-            reoptimise=warm_reoptimiser(target, coverage, fractions), tolerance=2 * resolution_g / size_g,
-        )  # fmt: skip
-        gap = GamutGap(limits, *colour_gap(target, predicted))
+        continuous = objective.parts(fractions)[0]
+        limits = (
+            (GamutLimit("resolution", None, resolution_g / size_g, daylight - continuous),)
+            if continuous <= IN_GAMUT_DE00
+            else binding_limits(library, fractions, coverage, reoptimise=warm_reoptimiser(target, coverage, fractions))
+        )
+        gap = GamutGap(limits, **colour_gap(target, predicted))
     return Recipe(
         library_version=library.version,
         coverage=coverage,

@@ -226,7 +226,7 @@ def formulate(  # noqa: PLR0917 - click passes each option by position
         "delta_E00": round(recipe.delta_E00, 3),
         "metamerism_dE00": metamerism,
         "in_gamut": recipe.in_gamut,
-        "out_of_gamut": None if recipe.gap is None else recipe.gap.describe(),
+        "out_of_gamut": None if recipe.gap is None else recipe.gap.to_dict(),
     }
     if output_format == "json":
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))

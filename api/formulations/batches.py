@@ -14,8 +14,11 @@ from numpy.typing import NDArray
 
 from api.errors import BatchSizeNotMakeable
 from api.formulations.schemas import BatchLine, BatchMeasurementIn, LabFormulation
-from catalog.drawdown_targets import DEFAULT_OVER
-from catalog.recipe import grams_for_batch
+from catalog.bases import BaseLibrary
+from catalog.correction import TOLERANCE_DE00
+from catalog.correction import batch_grams as rounded_batch_grams
+from catalog.drawdown_targets import DEFAULT_OVER, DrawdownConditions, drawdown_Lab
+from color.colorimetry import delta_E00_between
 
 # Why a formulation outlives its customer's erasure: Regulation (EC) No 1223/2009 on cosmetic products requires
 # manufacture under good manufacturing practice (Art. 8; EN ISO 22716, whose batch records let a product be traced)
@@ -29,6 +32,9 @@ ORDER_RECORD_REASON = "accounting: the sale and its delivery are kept as a busin
 # colour it was made for, the measurement, the prediction on skin and the nearest shades go).
 BATCH_RECORD_FIELDS = tuple(LabFormulation.model_fields)
 STEP_SLACK = 1e-6  # relative: a size within this of a whole number of steps is one (float division)
+# Rounding may take at most half the QC tolerance; the other half is for weighing, dispersing and measuring.
+ROUNDING_BUDGET_DE00 = TOLERANCE_DE00 / 2
+LARGER_BATCH_FACTORS = (2, 4, 8)  # larger sizes tried for a batch whose rounding is over budget
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,48 @@ def recipe_fractions(formulation: LabFormulation) -> NDArray[np.float64]:
     return np.array([line.fraction for line in formulation.recipe], dtype=np.float64)
 
 
-def batch_grams(formulation: LabFormulation, size_g: float) -> tuple[NDArray[np.float64], float]:
-    """Grams per base for a batch of ``size_g`` on the formulation's resolution, and the vehicle's grams."""
-    return grams_for_batch(recipe_fractions(formulation), size_g, formulation.resolution_g)
+def batch_grams(
+    formulation: LabFormulation, size_g: float, library: BaseLibrary, conditions: DrawdownConditions
+) -> tuple[NDArray[np.float64], float]:
+    """Grams per base for a batch of ``size_g`` on the formulation's resolution, rounded so that its drawdowns stay
+    nearest the recipe's (``catalog.correction.batch_grams``), and the vehicle's grams."""
+    return rounded_batch_grams(library, recipe_fractions(formulation), size_g, formulation.resolution_g, conditions)
+
+
+def rounding_dE00(
+    formulation: LabFormulation,
+    grams: NDArray[np.float64],
+    size_g: float,
+    library: BaseLibrary,
+    conditions: DrawdownConditions,
+) -> float:
+    """The worst CIEDE2000, over the three drawdown readings, between the batch's rounded grams and the exact recipe."""
+    exact, batch = recipe_fractions(formulation), grams / size_g
+    return max(
+        delta_E00_between(
+            drawdown_Lab(library, batch, over, conditions), drawdown_Lab(library, exact, over, conditions)
+        )
+        for over in ("black", "white", "opaque")
+    )
+
+
+def smallest_batch_within_budget(
+    formulation: LabFormulation,
+    size_g: float,
+    library: BaseLibrary,
+    dispenser: DispenserLimits,
+    conditions: DrawdownConditions,
+) -> float | None:
+    """The first of 2, 4 and 8 times ``size_g`` (on the dispenser's steps, within its maximum) whose rounding keeps
+    within ``ROUNDING_BUDGET_DE00``; None when none does."""
+    for factor in LARGER_BATCH_FACTORS:
+        larger = min(math.ceil(size_g * factor / dispenser.step_g) * dispenser.step_g, dispenser.max_g)
+        grams, _ = batch_grams(formulation, larger, library, conditions)
+        if rounding_dE00(formulation, grams, larger, library, conditions) <= ROUNDING_BUDGET_DE00:
+            return larger
+        if larger >= dispenser.max_g:
+            break
+    return None
 
 
 def batch_lines(formulation: LabFormulation, grams: NDArray[np.float64]) -> list[BatchLine]:

@@ -12,12 +12,14 @@ from api.schemas import ColourSpace, LabD65, Spectrum
 from catalog.drawdown_targets import DEFAULT_OVER, OVER_CHOICES
 
 FORMULATION_ID_EXAMPLE = "fml_0190c5a8e5d07c1e2f3a4b5c6d7e"
-RECIPE_EXAMPLE: list[JsonValue] = [
-    {"base": "white", "pigment": "titanium dioxide (CI 77891)", "fraction": 0.0712, "grams": 2.14},
-    {"base": "yellow", "pigment": "yellow iron oxide, cosmetic grade (CI 77492)", "fraction": 0.0105, "grams": 0.32},
-    {"base": "red", "pigment": "red iron oxide, cosmetic grade (CI 77491)", "fraction": 0.0043, "grams": 0.13},
-    {"base": "black", "pigment": "black iron oxide (CI 77499)", "fraction": 0.0008, "grams": 0.02},
-]
+WHITE_LABEL = "titanium dioxide, rutile, pigmentary (CI 77891)"
+YELLOW_LABEL = "yellow iron oxide, goethite (CI 77492), optics approximated from hematite"
+RECIPE_EXAMPLE: list[JsonValue] = [  # phys-2026.2's recipe for L* 60.2, a* 10.1, b* 18.3 at medium coverage
+    {"base": "white", "pigment": WHITE_LABEL, "fraction": 0.061, "grams": 1.83},
+    {"base": "yellow", "pigment": YELLOW_LABEL, "fraction": 0.0133, "grams": 0.4},
+    {"base": "red", "pigment": "red iron oxide, hematite, fine yellowish-red grade (CI 77491)", "fraction": 0.0067,
+     "grams": 0.2},
+]  # fmt: skip
 SHADE_EXAMPLE: JsonDict = {
     "brand": "tonematch",
     "product": "House custom range",
@@ -37,13 +39,14 @@ FORMULATION_EXAMPLE: JsonDict = {
     "size_g": 30.0,
     "resolution_g": 0.01,
     "recipe": RECIPE_EXAMPLE,
-    "vehicle_g": 27.39,
-    "target_lab": {"L": 58.2, "a": 12.4, "b": 17.9},
-    "predicted_lab": {"L": 58.4, "a": 12.2, "b": 17.6},
+    "vehicle_g": 27.57,
+    "target_lab": {"L": 60.2, "a": 10.1, "b": 18.3},
+    "predicted_lab": {"L": 60.2, "a": 10.0, "b": 18.2},
     "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
-    "delta_E00": 0.31,
-    "metamerism_dE00": {"A": 0.42, "FL11": 0.58, "LED-B3": 0.37},
+    "delta_E00": 0.07,
+    "metamerism_dE00": {"A": 1.28, "FL11": 1.61, "LED-B3": 1.07},
     "in_gamut": True,
+    "out_of_gamut": None,
     "nearest_shades": [SHADE_EXAMPLE],
 }
 CORRECTION_EXAMPLE: JsonDict = {
@@ -51,19 +54,19 @@ CORRECTION_EXAMPLE: JsonDict = {
     "batch_id": "B2025-0601-07",
     "recorded_at": "2025-06-01T11:02:00Z",
     "over": "black",
-    "measured_lab": {"L": 61.3, "a": 13.8, "b": 21.0},
-    "target_lab": {"L": 60.9, "a": 14.1, "b": 21.2},
-    "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
-    "delta_E00_before": 0.45,
+    "measured_lab": {"L": 60.5, "a": 9.1, "b": 18.5},
+    "target_lab": {"L": 60.1, "a": 9.3, "b": 18.1},
+    "target_masstone_lab": {"L": 60.1, "a": 9.3, "b": 18.1},
+    "delta_E00_before": 0.51,
     "passed": True,
     "additions": [],
-    "predicted_delta_E00_after": 0.45,
+    "predicted_delta_E00_after": 0.51,
     "within_tolerance_after": True,
     "tolerance_dE00": 1.0,
 }
 BATCH_MEASUREMENT_EXAMPLE: JsonDict = {
     "batch_g": 30.0,
-    "lab": {"L": 61.3, "a": 13.8, "b": 21.0},
+    "lab": {"L": 60.5, "a": 9.1, "b": 18.5},
     "over": "black",
     "batch_id": "B2025-0601-07",
 }
@@ -157,14 +160,22 @@ class ShadeOut(BaseModel):
 class GamutLimitOut(BaseModel):
     """A limit that holds the recipe back from the target: relaxing it by half would bring the colour closer."""
 
-    kind: Literal["base_cap", "load_max", "load_min", "load_fixed", "spectral_shape"] = Field(
-        description="`base_cap`: one base at its maximum share; `load_max` / `load_min`: the total pigment at an end "
-        "of the coverage's range; `load_fixed`: the coverage's fixed total; `spectral_shape`: no amount limit binds, "
-        "the bases' spectra cannot make the colour (another pigment is needed)"
+    kind: Literal["base_cap", "load_max", "load_min", "load_fixed", "combined", "resolution", "spectral_shape"] = Field(
+        description="`base_cap`: one base at its maximum share; `load_max` / `load_min`: the total pigment at an "
+        "end of the coverage's range; `load_fixed`: the coverage's fixed total; `combined`: the active limits "
+        "together, none alone; `resolution`: reached before rounding, not after (the dispenser's step is coarse "
+        "for this bottle); `spectral_shape`: no amount limit binds, the bases' spectra cannot make the colour "
+        "(another pigment is needed)"
     )
     base: str | None = Field(default=None, description="The base at its cap (`base_cap` only)")
-    limit_fraction: float | None = Field(default=None, description="The limit as a mass fraction of the foundation")
-    gain_dE00: float = Field(description="How much closer (CIEDE2000) the recipe gets with the limit relaxed by half")
+    limit_fraction: float | None = Field(
+        default=None,
+        description="The limit as a mass fraction of the foundation (`resolution`: the dispenser step ÷ the size)",
+    )
+    gain_dE00: float = Field(
+        description="How much closer (CIEDE2000) the recipe gets with the limit relaxed by half, against the same "
+        "optimisation with nothing relaxed (`resolution`: what rounding costs)"
+    )
 
 
 class GamutGapOut(BaseModel):
@@ -187,7 +198,10 @@ class GamutGapOut(BaseModel):
 
     lightness_difference: float = Field(description="L* of `predicted_lab` minus L* of `target_lab`")
     chroma_difference: float = Field(description="C*ab of `predicted_lab` minus C*ab of `target_lab`")
-    hue_difference_deg: float = Field(description="Hue angle of `predicted_lab` minus that of `target_lab`, degrees")
+    hue_difference_deg: float | None = Field(
+        description="Hue angle of `predicted_lab` minus that of `target_lab`, degrees, in (−180, 180]; null when "
+        "either has a chroma below 3 (its hue means little)"
+    )
     binding_limits: list[GamutLimitOut] = Field(description="What holds the recipe back, the largest effect first")
     explanation: str = Field(description="The same in words, for the formulator")
 
@@ -261,23 +275,21 @@ class BatchSheetOut(BaseModel):
                     "size_g": 30.0,
                     "resolution_g": 0.01,
                     "bases": [
-                        {"order": 1, "base": "white", "pigment": "titanium dioxide (CI 77891)", "grams": 2.14},
-                        {
-                            "order": 2,
-                            "base": "yellow",
-                            "pigment": "yellow iron oxide, cosmetic grade (CI 77492)",
-                            "grams": 0.32,
-                        },
+                        {"order": 1, "base": "white", "pigment": WHITE_LABEL, "grams": 1.83},
+                        {"order": 2, "base": "yellow", "pigment": YELLOW_LABEL, "grams": 0.4},
                     ],
-                    "vehicle_g": 27.39,
+                    "vehicle_g": 27.57,
                     "order_of_addition": "Weigh the clear vehicle first, then the white base, then the other bases.",
                     "drawdown": DRAWDOWN_EXAMPLE,
-                    "target_over_black_lab": {"L": 60.9, "a": 14.1, "b": 21.2},
-                    "target_over_white_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
-                    "contrast_ratio": 0.998,
-                    "target_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
-                    "predicted_masstone_lab": {"L": 61.0, "a": 14.1, "b": 21.3},
-                    "rounding_dE00": 0.004,
+                    "target_over_black_lab": {"L": 60.1, "a": 9.3, "b": 18.1},
+                    "target_over_white_lab": {"L": 60.1, "a": 9.4, "b": 18.1},
+                    "contrast_ratio": 0.9995,
+                    "target_masstone_lab": {"L": 60.1, "a": 9.3, "b": 18.1},
+                    "predicted_masstone_lab": {"L": 60.1, "a": 9.3, "b": 18.1},
+                    "rounding_dE00": 0.0,
+                    "rounding_within_budget": True,
+                    "rounding_note": None,
+                    "suggested_batch_g": None,
                     "tolerance_dE00": 1.0,
                 }
             ]
@@ -312,8 +324,21 @@ class BatchSheetOut(BaseModel):
         description="The masstone predicted for the grams on this sheet (rounded to the dispenser's resolution)"
     )
     rounding_dE00: float = Field(
-        description="CIEDE2000 between `predicted_masstone_lab` and `target_masstone_lab`: what rounding the grams "
-        "to the dispenser costs at this size"
+        description="What rounding the grams to the dispenser costs at this size: the worst CIEDE2000, over the three "
+        "readings (over black, over white, opaque), between the drawdown of these grams and the recipe's target. The "
+        "grams are searched on the dispenser's grid to keep it small"
+    )
+    rounding_within_budget: bool = Field(
+        default=True,
+        description="Whether `rounding_dE00` is at most half `tolerance_dE00`, the share rounding may take",
+    )
+    rounding_note: str | None = Field(
+        default=None, description="When rounding is over budget: by how much, and what batch size would fix it"
+    )
+    suggested_batch_g: float | None = Field(
+        default=None,
+        description="When rounding is over budget: the smallest of 2, 4 and 8 times this size (within the dispenser's "
+        "sizes) whose rounding is within budget",
     )
     tolerance_dE00: float = Field(
         description="The batch passes within this CIEDE2000 of the target of the reading measured (over black, over "

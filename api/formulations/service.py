@@ -21,12 +21,15 @@ import numpy as np
 
 from api.errors import BatchIdReused, NotFound
 from api.formulations.batches import (
+    ROUNDING_BUDGET_DE00,
     DispenserLimits,
     batch_grams,
     batch_lines,
     batch_record,
     correction_fingerprint,
     recipe_fractions,
+    rounding_dE00,
+    smallest_batch_within_budget,
 )
 from api.formulations.schemas import (
     AdditionLine,
@@ -36,7 +39,6 @@ from api.formulations.schemas import (
     DrawdownOut,
     FormulationOut,
     GamutGapOut,
-    GamutLimitOut,
     LabFormulation,
     MatchIn,
     RecipeLine,
@@ -53,7 +55,6 @@ from catalog.drawdown_targets import DEFAULT_DRAWDOWN, DrawdownConditions, check
 from catalog.packaged_data import house_shades
 from catalog.recipe import Recipe, predict_recipe
 from catalog.shades import Shade, ShadeIndex
-from color.colorimetry import delta_E00_between
 from color.instrument import reflectance_to_Lab_D65
 from color.skin_tone import undertone_from_Lab
 
@@ -98,25 +99,41 @@ def _shades_out(index: ShadeIndex, Lab: Any) -> list[ShadeOut]:
     ]
 
 
-def _gap_out(recipe: Recipe) -> GamutGapOut | None:
-    gap = recipe.gap
-    if gap is None:
-        return None
-    return GamutGapOut(
-        lightness_difference=round(gap.lightness, 2),
-        chroma_difference=round(gap.chroma, 2),
-        hue_difference_deg=round(gap.hue_deg, 1),
-        binding_limits=[
-            GamutLimitOut(
-                kind=limit.kind,
-                base=limit.base,
-                gain_dE00=round(limit.gain_dE00, 3),
-                limit_fraction=None if limit.value is None else round(limit.value, 6),
-            )
-            for limit in gap.limits
-        ],
-        explanation=gap.describe(),
+def _rounded_batch(
+    formulation: LabFormulation,
+    size_g: float,
+    library: BaseLibrary,
+    dispenser: DispenserLimits,
+    conditions: DrawdownConditions,
+) -> tuple[np.ndarray, float, float, float | None]:
+    """The batch's grams and vehicle, what rounding costs (worst reading), and a larger size when it is over budget."""
+    grams, vehicle = batch_grams(formulation, size_g, library, conditions)
+    rounding = rounding_dE00(formulation, grams, size_g, library, conditions)
+    larger = (
+        smallest_batch_within_budget(formulation, size_g, library, dispenser, conditions)
+        if rounding > ROUNDING_BUDGET_DE00
+        else None
     )
+    return grams, vehicle, rounding, larger
+
+
+def _rounding_note(rounding: float, size_g: float, larger: float | None, resolution_g: float) -> str | None:
+    if rounding <= ROUNDING_BUDGET_DE00:
+        return None
+    advice = (
+        f"make {larger:g} g or more"
+        if larger is not None
+        else "no batch size the dispenser makes fixes it: ask for "
+        "a recipe at the batch size, or dispense the strongest pigments as pre-dispersions"
+    )
+    return (
+        f"Rounding to {resolution_g:g} g moves a {size_g:g} g batch {rounding:.2f} ΔE00 from the recipe's drawdown, "
+        f"over half the QC tolerance ({ROUNDING_BUDGET_DE00:g}): {advice}."
+    )
+
+
+def _gap_out(recipe: Recipe) -> GamutGapOut | None:
+    return None if recipe.gap is None else GamutGapOut.model_validate(recipe.gap.to_dict())
 
 
 def _recipe_lines(recipe: Recipe, library: BaseLibrary) -> list[RecipeLine]:
@@ -247,8 +264,11 @@ class FormulationService:
         _, formulation = await self._lab_lookup(formulation_id)
         self.dispenser.check(size_g)
         library = self.libraries.resolve(formulation.library_version)
-        grams, vehicle = batch_grams(formulation, size_g)
         targets = drawdown_targets(library, recipe_fractions(formulation), DEFAULT_DRAWDOWN)
+        grams, vehicle, rounding, larger = await anyio.to_thread.run_sync(
+            partial(_rounded_batch, formulation, size_g, library, self.dispenser, targets.conditions),
+            limiter=self._limiter,
+        )
         predicted = masstone_Lab(library, grams, size_g)
         return BatchSheetOut(
             formulation_id=formulation.id,
@@ -265,7 +285,10 @@ class FormulationService:
             contrast_ratio=round(targets.contrast_ratio, 4),
             target_masstone_lab=lab_out(targets.masstone_Lab),
             predicted_masstone_lab=lab_out(predicted),
-            rounding_dE00=round(delta_E00_between(predicted, targets.masstone_Lab), 3),
+            rounding_dE00=round(rounding, 3),
+            rounding_within_budget=rounding <= ROUNDING_BUDGET_DE00,
+            rounding_note=_rounding_note(rounding, size_g, larger, formulation.resolution_g),
+            suggested_batch_g=larger,
             tolerance_dE00=TOLERANCE_DE00,
         )
 
@@ -291,9 +314,11 @@ class FormulationService:
         seen = await self._repository.recorded_correction(owner, formulation.id, measurement.batch_id)
         if seen is not None:
             return self._replayed(measurement.batch_id, fingerprint, *seen), True
-        grams, _ = batch_grams(formulation, measurement.batch_g)
         library = self.libraries.resolve(formulation.library_version)
         targets = drawdown_targets(library, recipe_fractions(formulation), DEFAULT_DRAWDOWN)
+        grams, _ = await anyio.to_thread.run_sync(
+            partial(batch_grams, formulation, measurement.batch_g, library, targets.conditions), limiter=self._limiter
+        )
         correction = await anyio.to_thread.run_sync(
             partial(
                 correct_batch, library, grams, measurement.batch_g, _measured_Lab(measurement),

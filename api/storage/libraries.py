@@ -1,8 +1,9 @@
 """Which base library the service and the CLI use: a lab-fitted one in the data folder, or a packaged one.
 
 Libraries fitted by the lab (``tonematch bases fit``) are stored as ``<data_dir>/bases/<version>.json``;
-``TONEMATCH_BASE_LIBRARY`` names the version in use (default: the shipped demo library). A version is never
-overwritten, so a library read once is kept in memory for the life of the process.
+``TONEMATCH_BASE_LIBRARY`` names the version in use (default: the shipped physical library,
+``catalog.packaged_data.DEFAULT_LIBRARY``). A version is never overwritten, so a library read once is kept in memory
+for the life of the process.
 """
 
 from __future__ import annotations

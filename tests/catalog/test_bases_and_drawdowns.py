@@ -196,3 +196,17 @@ def test_the_batch_target_is_the_recipes_and_the_same_at_every_size() -> None:
         assert light.intended_Lab_D65 == pytest.approx(target)
         assert np.all(light.additions_g >= 0)
         assert light.predicted_delta_E00_after < light.delta_E00_before
+
+
+def test_a_library_fitted_on_the_physical_template_keeps_its_per_skin_loads_and_provenance() -> None:
+    """A lab replacing the physical default by its own fit keeps the per-skin load ranges (without them every
+    recipe would sit at one fixed load) and the template's sources and regulatory status, saying it was fitted."""
+    physical = load_library("phys-2026.2")
+    wavelengths, drawdowns = parse_drawdowns(drawdowns_csv(physical))
+    fitted = fit_library(wavelengths, drawdowns, physical.S[0], physical, "lab-phys")
+    assert fitted.pigment_load_range == physical.pigment_load_range
+    assert fitted.metadata["template"] == "phys-2026.2"
+    assert fitted.metadata["grades"] == physical.metadata["grades"]
+    assert "fitted from" in fitted.metadata["kind"]
+    assert pytest.approx(physical.K, rel=1e-3, abs=1e-6) == fitted.K
+    assert BaseLibrary.from_dict(fitted.to_dict()).pigment_load_range == physical.pigment_load_range

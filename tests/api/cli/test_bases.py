@@ -218,6 +218,9 @@ def test_formulate_says_why_a_skin_is_out_of_reach(settings_env: Callable[..., N
     assert "nearest reachable colour" in text.output
     document = json.loads(CliRunner().invoke(cli, ["formulate", "--lab", "20", "9", "17", "--format", "json"]).output)
     assert document["in_gamut"] is False
-    assert "spectra cannot make this colour" in document["out_of_gamut"]
+    gap = document["out_of_gamut"]  # the same structure as the API's
+    assert [limit["kind"] for limit in gap["binding_limits"]] == ["spectral_shape"]
+    assert gap["lightness_difference"] > 0
+    assert "spectra cannot make this colour" in gap["explanation"]
     reached = json.loads(CliRunner().invoke(cli, ["formulate", "--lab", "60", "10", "18", "--format", "json"]).output)
     assert reached["out_of_gamut"] is None

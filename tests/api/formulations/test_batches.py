@@ -234,3 +234,24 @@ def test_a_correction_recorded_before_over_existed_reads_as_the_masstone() -> No
     correction = CorrectionOut.model_validate(recorded)
     assert correction.over == "opaque"
     assert correction.target_lab == correction.target_masstone_lab
+
+
+def test_a_batch_too_small_for_its_pigments_says_so_and_what_size_would_do(
+    client: TestClient[Litestar], auth: Auth
+) -> None:
+    """A very light skin: its recipe holds a few hundredths of a gram of red per 30 g. At 20 g no rounding to 0.01 g
+    keeps the drawdown within half the QC tolerance: the sheet says so and names a size that does."""
+    light = make_formulation(client, auth, "alice", lab={"L": 80, "a": 5, "b": 12})
+    sheet = _sheet(client, auth, light, 20)
+    assert sheet["rounding_dE00"] > 0.5
+    assert sheet["rounding_within_budget"] is False
+    assert "over half the QC tolerance" in sheet["rounding_note"]
+    larger = sheet["suggested_batch_g"]
+    assert larger is not None
+    assert larger > 20
+    assert f"make {larger:g} g" in sheet["rounding_note"]
+    fixed = _sheet(client, auth, light, larger)
+    assert fixed["rounding_within_budget"] is True
+    assert fixed["rounding_dE00"] <= 0.5
+    assert fixed["rounding_note"] is None
+    assert fixed["suggested_batch_g"] is None

@@ -119,6 +119,9 @@ def test_qc_from_a_json_spectrum_export(signed_in: TestClient[Litestar], auth: A
     assert qc["over"] == "black"  # the order's record says what the reading was over, and its target
     assert set(qc["target_lab"]) == {"L", "a", "b"}
     assert qc["target_lab"] != qc["measured_lab"]
+    target = qc["target_lab"]
+    page = signed_in.get(f"/lab/orders/{order['id']}").text
+    assert f"from the target L* {target['L']:.2f}, a* {target['a']:.2f}, b* {target['b']:.2f}" in page
 
 
 BAD_UPLOADS = [
@@ -222,3 +225,17 @@ def test_the_batch_record_names_the_staff_member_and_the_customer_reads_lab(
     own = signed_in.get(f"/v1/orders/{order['id']}", headers=auth(Role.CUSTOMER, "cus_lab")).json()
     assert [e["actor"] for e in own["history"]] == ["customer", "lab"]
     assert "lab-ana" not in json.dumps(own)
+
+
+def test_the_sheet_warns_when_rounding_a_small_batch_would_eat_the_tolerance(
+    signed_in: TestClient[Litestar], auth: Auth
+) -> None:
+    light = make_formulation(signed_in, auth, "cus_light", lab={"L": 80, "a": 5, "b": 12})
+    order_id = place_order(signed_in, auth, "cus_light", light).json()["id"]
+    for page in (f"/lab/orders/{order_id}/sheet?batch_g=20", f"/lab/orders/{order_id}?batch_g=20"):
+        text = signed_in.get(page).text
+        assert 'role="alert"><strong>Rounding:</strong>' in text
+        assert "over half the QC tolerance" in text
+    calm = signed_in.get(f"/lab/orders/{order_id}/sheet?batch_g=30").text  # the bottle's own size: exact grams
+    assert "Rounding:" not in calm
+    assert "Rounding to the balance moves this batch 0.00 ΔE00" in calm
