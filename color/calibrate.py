@@ -2,11 +2,14 @@
 
 1. Tone curve (``color.tone_curve``): the camera's linear response from the neutral patches, after the
    photo's checks (``color.quality``).
-2. Colour correction from linear camera RGB to the card's reference CIE XYZ under D65, through
-   colour-science's expansions: a 3×3 matrix, a 3×3 with offset (flare), and the root-polynomial of
-   Finlayson et al. (2015). Each is fitted by weighted least squares: rows scaled by Y^(-2/3) so that errors
-   count as they do in CIELAB, skin patches weighted most, and, on a second pass, patches near the
-   measured skin weighted more (a correction fitted where skin lives is more accurate there).
+2. Colour correction from linear camera RGB to the card's reference CIE XYZ under D65: a 3×3 matrix, a 3×3
+   with offset (flare), and the root-polynomial of Finlayson et al. (2015). Their terms are colour-science's
+   ``matrix_augmented_Cheung2004`` and ``polynomial_expansion_Finlayson2015``, written out with NumPy because
+   they run on every pixel of a region and of a skin map, where colour-science's argument handling cost
+   several times the work (tests/color/test_calibrate.py checks them against colour-science). Each is
+   fitted by weighted least squares: rows scaled by Y^(-2/3) so that errors count as they do in CIELAB, skin
+   patches weighted most, and, on a second pass, patches near the measured skin weighted more (a correction
+   fitted where skin lives is more accurate there).
 3. Skin is not made of the card's pigments, so the card alone leaves a metameric bias on skin. The fit
    also takes virtual skin patches (``color.skin_prior``): real skin spectra whose responses in this
    photo are predicted through the spectral response estimated on the card
@@ -29,7 +32,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from colour.characterisation import matrix_augmented_Cheung2004, polynomial_expansion_Finlayson2015
 from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
@@ -44,20 +46,29 @@ Expansion = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 
 
 def expand_3x3(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Terms of a 3×3 matrix correction: R, G, B (Cheung et al. 2004)."""
-    return np.asarray(matrix_augmented_Cheung2004(RGB, terms=3), dtype=np.float64)
+    """Terms of a 3×3 matrix correction (..., 3): R, G, B (Cheung et al. 2004)."""
+    return np.asarray(RGB, dtype=np.float64)
 
 
 def expand_3x3_offset(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Terms of a 3×3 matrix with an offset for flare: R, G, B, 1 (Cheung et al. 2004)."""
-    return np.asarray(matrix_augmented_Cheung2004(RGB, terms=4), dtype=np.float64)
+    """Terms of a 3×3 matrix with an offset for flare (..., 4): R, G, B, 1 (Cheung et al. 2004)."""
+    RGB = np.asarray(RGB, dtype=np.float64)
+    terms = np.empty((*RGB.shape[:-1], 4))
+    terms[..., :3] = RGB
+    terms[..., 3] = 1.0
+    return terms
 
 
 def expand_root_polynomial_2(RGB: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Terms of the degree-2 root-polynomial correction: R, G, B, √RG, √GB, √RB (Finlayson et al. 2015)."""
-    return np.asarray(
-        polynomial_expansion_Finlayson2015(RGB, degree=2, root_polynomial_expansion=True), dtype=np.float64
-    )
+    """Terms of the degree-2 root-polynomial correction (..., 6): R, G, B, √RG, √GB, √RB, each root with its
+    product's sign (Finlayson et al. 2015)."""
+    RGB = np.asarray(RGB, dtype=np.float64)
+    terms = np.empty((*RGB.shape[:-1], 6))
+    terms[..., :3] = RGB
+    R, G, B = RGB[..., 0], RGB[..., 1], RGB[..., 2]
+    for column, product in ((3, R * G), (4, G * B), (5, R * B)):
+        terms[..., column] = np.copysign(np.sqrt(np.abs(product)), product)
+    return terms
 
 
 CORRECTION_METHODS: dict[str, Expansion] = {
@@ -237,7 +248,8 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
     """Check the photo, fit the tone model, and predict the virtual skin's responses (once per photo)."""
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
-    usable, neutral_usable, rejected = check_photo(card, samples)
+    white_xy = as_shot_white_xy(card, samples)
+    usable, neutral_usable, rejected = check_photo(card, samples, white_xy)
     tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
     check_white_balance_gains(tone.gains)
     linear = tone.apply(samples.RGB_linear)
@@ -252,7 +264,7 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
         linear=linear,
         noise_weights=noise_weights(samples.relative_noise),
         virtual_RGB=prior.reflectance @ response.T,
-        as_shot_white_xy=as_shot_white_xy(card, samples),
+        as_shot_white_xy=white_xy,
     )
 
 

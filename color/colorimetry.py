@@ -2,7 +2,9 @@
 
 Thin wrappers over colour-science that fix our conventions: CIE 1931 2° observer, D65 white, CIELAB scaled
 so that Y of the white is 1 in and L* of the white is 100 out. Arrays work on their last axis, so one colour,
-24 patches or a whole image go through the same function.
+24 patches or a whole image go through the same function. CIELAB and CIEDE2000, called on every pixel of a
+region and on every sample of a skin map, are the one exception to "colour-science computes it": they run
+``color.lab_arrays``' vectorised formulas, tested against colour-science to 1e-10.
 
 References:
     CIE 15:2018 Colorimetry, 4th ed. (standard observers, illuminant D65, CIELAB and its hue angle h_ab).
@@ -21,11 +23,16 @@ import colour
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from color import lab_arrays
+
 OBSERVER_2: Final = "CIE 1931 2 Degree Standard Observer"
 """colour-science's name of the CIE 1931 2° standard colorimetric observer (CIE 15:2018)."""
 
 D65_xy: Final[NDArray[np.float64]] = np.asarray(colour.CCS_ILLUMINANTS[OBSERVER_2]["D65"], dtype=np.float64)
 """Chromaticity x, y of CIE standard illuminant D65 for the 2° observer (CIE 15:2018)."""
+
+D65_XYZ: Final[NDArray[np.float64]] = np.asarray(colour.xy_to_XYZ(D65_xy), dtype=np.float64)
+"""Tristimulus values X, Y, Z of the D65 white, Y = 1."""
 
 WAVELENGTHS_NM: Final[NDArray[np.float64]] = np.arange(380.0, 731.0, 10.0)
 """The spectral grid of our spectra: 380-730 nm in 10 nm steps, as graphic-arts spectral data (ISO 13655)."""
@@ -35,21 +42,23 @@ LUMA_WEIGHTS: Final[NDArray[np.float64]] = np.array([0.2126, 0.7152, 0.0722])
 
 
 def XYZ_to_Lab_D65(XYZ: ArrayLike) -> NDArray[np.float64]:
-    """CIE XYZ (..., 3), Y of white = 1, to CIE 1976 L*a*b* with the D65 white, 2° observer (CIE 15:2018).
+    """CIE XYZ (..., 3), Y of white = 1, to CIE 1976 L*a*b* with the D65 white, 2° observer (CIE 15:2018):
+    colour-science's ``XYZ_to_Lab``, computed by ``color.lab_arrays``.
 
     >>> XYZ_to_Lab_D65(colour.xy_to_XYZ(D65_xy)).round(6) + 0.0
     array([ 100.,    0.,    0.])
     """
-    return np.asarray(colour.XYZ_to_Lab(XYZ, D65_xy), dtype=np.float64)
+    return lab_arrays.XYZ_to_Lab(np.asarray(XYZ, dtype=np.float64), D65_XYZ)
 
 
 def delta_E00(Lab_1: ArrayLike, Lab_2: ArrayLike) -> NDArray[np.float64]:
-    """CIEDE2000 colour difference between L*a*b* arrays (..., 3) (CIE 142-2001; Sharma et al. 2005).
+    """CIEDE2000 colour difference between L*a*b* arrays (..., 3), broadcast (CIE 142-2001; Sharma et al. 2005):
+    colour-science's ``delta_E(..., method="CIE 2000")``, computed by ``color.lab_arrays``.
 
     >>> round(float(delta_E00([50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485])), 4)  # Sharma et al., pair 1
     2.0425
     """
-    return np.asarray(colour.delta_E(Lab_1, Lab_2, method="CIE 2000"), dtype=np.float64)
+    return lab_arrays.delta_E00(np.asarray(Lab_1, dtype=np.float64), np.asarray(Lab_2, dtype=np.float64))
 
 
 def delta_E00_between(Lab_1: ArrayLike, Lab_2: ArrayLike) -> float:

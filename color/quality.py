@@ -229,9 +229,10 @@ def as_shot_white_xy(card: ReferenceCard, samples: PatchSamples) -> NDArray[np.f
 
 
 def check_photo(
-    card: ReferenceCard, samples: PatchSamples
+    card: ReferenceCard, samples: PatchSamples, white_xy: NDArray[np.float64] | None = None
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], dict[str, str]]:
-    """Usable patches, usable neutrals, and why others were left out; ``RetakeNeeded`` for a bad photo."""
+    """Usable patches, usable neutrals, and why others were left out; ``RetakeNeeded`` for a bad photo.
+    ``white_xy`` is ``as_shot_white_xy(card, samples)`` when the caller has it already."""
     usable, rejected_by_index = _usable_patches(samples)
     names = [p.name for p in card.layout.patches]
     rejected = {names[int(i)]: reason for i, reason in rejected_by_index.items()}
@@ -253,7 +254,8 @@ def check_photo(
         raise Retake.TOO_DARK.error("The photo is too dark to measure colour.")
     if neutral_usable.sum() < MIN_NEUTRALS_FOR_TONE:
         raise Retake.CLIPPED_OR_DARK.error("Too few of the card's grey patches are readable (clipped or crushed).")
-    white_Lab = XYZ_to_Lab_D65(colour.xy_to_XYZ(as_shot_white_xy(card, samples)))
+    white_xy = as_shot_white_xy(card, samples) if white_xy is None else white_xy
+    white_Lab = XYZ_to_Lab_D65(colour.xy_to_XYZ(white_xy))
     if float(np.hypot(white_Lab[1], white_Lab[2])) > MAX_AS_SHOT_WHITE_CHROMA:
         raise Retake.STRONGLY_COLOURED_LIGHT.error("The photo has a strong colour cast that the phone did not correct.")
     return usable, neutral_usable, rejected

@@ -5,9 +5,9 @@ rest of the region gets (the tests are ``color.skin``'s): not saturated, a skin-
 surface, out of shadow, and within a robust band of the region's own lightness and chroma. The kept pixels are
 averaged in XYZ, that is in linear light, and only then turned into CIELAB.
 
-The regions of a photo go through each colour conversion together: colour-science's conversions and CIEDE2000
-cost about 0.1 ms a call whatever the number of colours, so one call for all regions instead of one per region
-and step saves most of a region's time. Every result is the one a region measured alone would give.
+The regions of a photo go through each colour conversion together: a call costs a fixed overhead whatever the
+number of colours (NumPy's, on arrays this small), so one call for all regions instead of one per region and
+step saves most of a region's time. Every result is the one a region measured alone would give.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from color.calibrate import Calibration
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.errors import RetakeNeeded
 from color.face import Region
-from color.lab_arrays import XYZ_to_Lab_D65 as XYZ_to_Lab_arrays
-from color.lab_arrays import delta_E00 as delta_E00_arrays
 from color.quality import Retake, check_region_main_surface, check_region_skin_colours, check_skin_pixels
 from color.sampling import CLIP_CODE
 from color.skin import (
@@ -40,8 +38,6 @@ ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
 SPREAD_SAMPLE = 500  # pixels used to describe the spread of a region's colours (a median: 500 are plenty)
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
-# The correction's number of terms by method (``color.calibrate.CORRECTION_METHODS``), for ``pixels_to_XYZ``.
-PIXEL_TERMS = {"matrix_3x3_Cheung2004": 3, "matrix_3x3_offset_Cheung2004": 4, "root_polynomial_2_Finlayson2015": 6}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +98,6 @@ def _unclipped(codes: NDArray[np.uint8]) -> NDArray[np.bool_]:
     return below
 
 
-def pixels_to_XYZ(calibration: Calibration, linear: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``calibration.linear_to_XYZ`` of many pixels (n, 3): the correction's terms written out for the methods of
-    ``color.calibrate`` (R, G, B; with 1; with √RG, √GB, √RB, sign kept, Finlayson et al. 2015) instead of through
-    colour-science's general expansions, several times slower on a region's pixels. Same values to the last digits
-    (tests/color/test_skin_colour.py); another method goes through ``linear_to_XYZ``."""
-    width = PIXEL_TERMS.get(calibration.method)
-    if width is None or len(linear) == 0:
-        return calibration.linear_to_XYZ(linear)
-    terms = np.empty((len(linear), width))
-    terms[:, :3] = linear
-    if width == 4:
-        terms[:, 3] = 1.0
-    elif width == 6:
-        R, G, B = linear[:, 0], linear[:, 1], linear[:, 2]
-        for column, product in ((3, R * G), (4, G * B), (5, R * B)):
-            terms[:, column] = np.copysign(np.sqrt(np.abs(product)), product)
-    XYZ: NDArray[np.float64] = terms @ calibration.matrix.T
-    return XYZ
-
-
 def rough_skin_XYZ(items: Sequence[RegionCodes], calibration: Calibration) -> NDArray[np.float64]:
     """Mean XYZ over the regions of each one's unsaturated pixels (every ``ROUGH_STRIDE``-th), its response divided
     by its light ratio: a first, unfiltered estimate that locates the skin (one correction for all regions)."""
@@ -140,8 +116,8 @@ def _calibrated(items: Sequence[RegionCodes], calibration: Calibration) -> list[
     unclipped = [_unclipped(item.codes) for item in items]
     usable = [item.codes[u] for item, u in zip(items, unclipped, strict=True)]
     linear = [calibration.codes_to_linear(u) / item.light_ratio for item, u in zip(items, usable, strict=True)]
-    XYZ_all = pixels_to_XYZ(calibration, np.concatenate(linear))  # per pixel, only to tell skin from the rest
-    Lab_all = XYZ_to_Lab_arrays(XYZ_all)
+    XYZ_all = calibration.linear_to_XYZ(np.concatenate(linear))  # per pixel, only to tell skin from the rest
+    Lab_all = XYZ_to_Lab_D65(XYZ_all)
     bounds = np.cumsum([0] + [len(u) for u in usable])
     work = []
     for index, item in enumerate(items):
@@ -239,9 +215,7 @@ def region_colours(items: Sequence[RegionCodes], calibration: Calibration) -> li
         samples = [w.Lab[w.keep] for w in work]
         samples = [s[:: max(1, len(s) // SPREAD_SAMPLE)] for s in samples]
         sizes = [len(s) for s in samples]
-        spread = np.split(
-            delta_E00_arrays(np.concatenate(samples), np.repeat(mean_Lab, sizes, axis=0)), np.cumsum(sizes)[:-1]
-        )
+        spread = np.split(delta_E00(np.concatenate(samples), np.repeat(mean_Lab, sizes, axis=0)), np.cumsum(sizes)[:-1])
         for k, w in enumerate(work):
             colours[w.item.region.name] = RegionColour(
                 name=w.item.region.name,

@@ -119,7 +119,9 @@ def _model() -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float
 def model_reflectance(melanin_od: ArrayLike, blood_uM_cm: ArrayLike) -> NDArray[np.float64]:
     """The model's reflectance (..., n_λ) on ``WAVELENGTHS_NM`` for given indices (see the module docstring)."""
     log_reference, absorbance, _ = _model()
-    D, B = np.broadcast_arrays(np.asarray(melanin_od, dtype=np.float64), np.asarray(blood_uM_cm, dtype=np.float64))
+    D, B = np.asarray(melanin_od, dtype=np.float64), np.asarray(blood_uM_cm, dtype=np.float64)
+    if D.shape != B.shape:
+        D, B = np.broadcast_arrays(D, B)
     reflectance: NDArray[np.float64] = 10.0 ** (log_reference - np.stack([D, B], axis=-1) @ absorbance)
     return reflectance
 
@@ -137,8 +139,8 @@ def _model_Lab_and_jacobian(parameters: NDArray[np.float64]) -> tuple[NDArray[np
 
 
 def delta_E00_metric(Lab: ArrayLike, step: float = LAB_STEP) -> NDArray[np.float64]:
-    """The local metric G (..., 3, 3) of CIEDE2000 at ``Lab``: ΔE00² ≈ δLabᵀ·G·δLab for small δLab, from
-    central differences of colour-science's CIEDE2000 (Sharma et al. 2005) along the axes and their sums."""
+    """The local metric G (..., 3, 3) of CIEDE2000 at ``Lab``: ΔE00² ≈ δLabᵀ·G·δLab for small δLab, from central
+    differences of CIEDE2000 (``color.colorimetry.delta_E00``, Sharma et al. 2005) along the axes and their sums."""
     Lab = np.asarray(Lab, dtype=np.float64)
     eye = np.eye(3)
     pairs = [(0, 1), (0, 2), (1, 2)]
@@ -175,9 +177,8 @@ def skin_indices_from_Lab(Lab_D65: ArrayLike, uncertainty_dE00_95: ArrayLike | N
     parameters = np.zeros((flat.shape[0], 2))
     for _ in range(GAUSS_NEWTON_ITERATIONS):
         model, jacobian = _model_Lab_and_jacobian(parameters)
-        normal = np.einsum("nki,nkl,nlj->nij", jacobian, metric, jacobian)
-        gradient = np.einsum("nki,nkl,nl->ni", jacobian, metric, model - flat)
-        step = -np.linalg.solve(normal, gradient[..., None])[..., 0]
+        weighted = np.swapaxes(jacobian, 1, 2) @ metric  # Jᵀ·G (n, 2, 3)
+        step = -np.linalg.solve(weighted @ jacobian, weighted @ (model - flat)[..., None])[..., 0]
         # Damped: the first steps on a very dark skin would overshoot into the flat part of the model.
         step *= np.minimum(1.0, MAX_STEP_OD / np.maximum(np.abs(step).max(axis=-1, keepdims=True), 1e-300))
         parameters = parameters + step

@@ -38,15 +38,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.calibrate import Calibration
-from color.colorimetry import delta_E00
+from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.detect import CardPose
 from color.errors import RetakeNeeded
 from color.face import ANALYSIS_ONLY_REGIONS
-from color.lab_arrays import XYZ_to_Lab_D65, XYZ_to_uv
-from color.lab_arrays import delta_E00 as delta_E00_arrays
+from color.lab_arrays import XYZ_to_uv
 from color.sampling import CLIP_CODE
 from color.skin import SHADE_DUV, RegionColour, _shadow_edge, specular_pixels
-from color.skin_colour import _median, _skin_hue, pixels_to_XYZ
+from color.skin_colour import _median, _skin_hue
 
 SAMPLE_MM = 0.25  # the map's grid: finer than the smallest spot counted (about 1.6 mm across), coarser than noise
 # Smoothing before anything is measured: a Gaussian of 0.5 mm keeps a spot of 1.6 mm at 85 % of its contrast
@@ -177,7 +176,8 @@ def masked_blur(
     cv2.patchNaNs(stacked, 0.0)  # a nan counts as nothing: off the mask (nan × 0) and on it
     blurred = cv2.GaussianBlur(stacked, (0, 0), sigma_samples, borderType=cv2.BORDER_CONSTANT)
     support = blurred[..., 3:]
-    mean = np.asarray(blurred[..., :3] / np.maximum(support, 1e-12), dtype=np.float64)
+    mean = np.empty((*mask.shape, 3))
+    np.divide(blurred[..., :3], np.maximum(support, 1e-12), out=mean)  # in single precision, stored as double
     mean[support[..., 0] < min_support] = np.nan
     return mean
 
@@ -264,7 +264,7 @@ def _left_out(
     out = ~skin
     out[np.flatnonzero(skin)[specular_pixels(linear[skin])]] = True
     brightness = linear @ np.full(3, 1 / 3)
-    edge_at = _shadow_edge(np.log(np.maximum(np.sort(brightness[~out]), 1e-12)))
+    edge_at = _shadow_edge(np.log(np.maximum(brightness[~out], 1e-12)))
     if edge_at is not None:
         dark = ~out & (brightness < np.exp(edge_at))
         lit = ~out & ~dark
@@ -314,10 +314,12 @@ def skin_map(
     nothing = SkinMap(XYZ, Lab, np.zeros(valid.shape, dtype=bool), (x0, y0), per_sample)
     if valid.sum() < 20:
         return nothing
-    XYZ[valid] = pixels_to_XYZ(calibration, linear[valid])
-    Lab[valid] = XYZ_to_Lab_D65(XYZ[valid])
+    linear_valid = linear[valid]
+    XYZ_valid = calibration.linear_to_XYZ(linear_valid)
+    Lab_valid = XYZ_to_Lab_D65(XYZ_valid)
+    XYZ[valid], Lab[valid] = XYZ_valid, Lab_valid
     out, shadow = np.zeros(valid.shape, dtype=bool), np.zeros(valid.shape, dtype=bool)
-    out[valid], shadow[valid] = _left_out(Lab[valid], linear[valid], XYZ[valid])
+    out[valid], shadow[valid] = _left_out(Lab_valid, linear_valid, XYZ_valid)
     kept = valid & ~_grow(out, MASK_MARGIN_MM) & ~_grow(shadow, SHADOW_MARGIN_MM)
     if kept.sum() < 20:
         return nothing
@@ -340,7 +342,7 @@ def evenness_dE00(skin: SkinMap) -> float:
     Lab = XYZ_to_Lab_D65(XYZ[:: max(1, -(-len(XYZ) // EVENNESS_SAMPLE))])  # at most EVENNESS_SAMPLE of them
     if len(Lab) == 0:
         return float("nan")
-    return float(np.percentile(delta_E00_arrays(Lab, np.median(Lab, axis=0)), EVENNESS_PERCENTILE))
+    return float(np.percentile(delta_E00(Lab, np.median(Lab, axis=0)), EVENNESS_PERCENTILE))
 
 
 def left_right(analyses: Sequence[RegionAnalysis]) -> LeftRight | None:

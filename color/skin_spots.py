@@ -33,9 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
-from color.lab_arrays import XYZ_to_Lab_D65 as XYZ_to_Lab_arrays
 from color.lab_arrays import Y_to_L
-from color.lab_arrays import delta_E00 as delta_E00_arrays
 from color.skin_indices import model_Lab, skin_indices_from_Lab
 from color.skin_map import SkinMap, SpotSummary, masked_blur
 
@@ -109,12 +107,12 @@ def _darker(skin: SkinMap, background_XYZ: NDArray[np.float64]) -> tuple[NDArray
     darker[skin.kept] = skin.Lab[skin.kept, 0] < Y_to_L(background_XYZ[skin.kept, 1])  # nan: not darker
     if not darker.any():
         return contrast, darker
-    Lab, background_Lab = skin.Lab[darker], XYZ_to_Lab_arrays(background_XYZ[darker])
+    Lab, background_Lab = skin.Lab[darker], XYZ_to_Lab_D65(background_XYZ[darker])
     difference = Lab - background_Lab
     bound = difference[:, 0] ** 2 + 4.5 * difference[:, 1] ** 2 + 2.0 * difference[:, 2] ** 2
     reachable = bound >= EXTENT_CONTRAST_DE00**2
     values = np.zeros(len(Lab))
-    values[reachable] = delta_E00_arrays(Lab[reachable], background_Lab[reachable])
+    values[reachable] = delta_E00(Lab[reachable], background_Lab[reachable])
     contrast[darker] = values
     return contrast, darker
 

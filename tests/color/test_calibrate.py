@@ -6,9 +6,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from colour.characterisation import matrix_augmented_Cheung2004, polynomial_expansion_Finlayson2015
 
 from bench.datasets import GRID_NM, cameras, illuminant, skin_set
-from color.calibrate import calibrate, fit_correction_matrix, leave_one_out_XYZ
+from color.calibrate import (
+    calibrate,
+    expand_3x3,
+    expand_3x3_offset,
+    expand_root_polynomial_2,
+    fit_correction_matrix,
+    leave_one_out_XYZ,
+)
 from color.card import ReferenceCard
 from color.colorimetry import delta_E00
 from color.decode import decode_photo
@@ -20,6 +28,20 @@ from color.sampling import sample_patches
 from color.simulate import Phone, Scene, Shot, render_photo
 from color.skin_prior import is_training_subject
 from tests.color.conftest import render
+
+
+def test_expansions_are_colour_sciences() -> None:
+    """The correction's terms, written out with NumPy for speed, are colour-science's to rounding, on pixels,
+    a whole image and a dark channel below zero (the root terms keep their product's sign)."""
+    rng = np.random.default_rng(3)
+    for RGB in (rng.uniform(-0.02, 1.0, (2000, 3)), rng.uniform(0.0, 1.0, (20, 30, 3)), np.array([0.2, -0.1, 0.4])):
+        expected = {
+            expand_3x3: matrix_augmented_Cheung2004(RGB, terms=3),
+            expand_3x3_offset: matrix_augmented_Cheung2004(RGB, terms=4),
+            expand_root_polynomial_2: polynomial_expansion_Finlayson2015(RGB, degree=2, root_polynomial_expansion=True),
+        }
+        for expansion, terms in expected.items():
+            np.testing.assert_allclose(expansion(RGB), terms, rtol=1e-14, atol=1e-15)
 
 
 def test_closed_form_leave_one_out_equals_refitting() -> None:

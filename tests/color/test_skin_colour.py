@@ -120,20 +120,3 @@ def test_an_unscored_first_fit_has_the_scored_correction(card: ReferenceCard, sh
         fit(prepared, scored=False, leave_one_out=False)
     with pytest.raises(ValueError, match="one method"):
         fit(prepared, methods=(DEFAULT_METHOD,), scored=False)
-
-
-@pytest.mark.parametrize("method", ["matrix_3x3_Cheung2004", "matrix_3x3_offset_Cheung2004", DEFAULT_METHOD])
-def test_pixels_to_XYZ_is_the_calibrations_correction(
-    measured_inputs: tuple[list[RegionCodes], Calibration], method: str
-) -> None:
-    from dataclasses import replace
-
-    from color.calibrate import CORRECTION_METHODS
-    from color.skin_colour import pixels_to_XYZ
-
-    _, calibration = measured_inputs
-    rng = np.random.default_rng(3)
-    linear = rng.uniform(-0.02, 1.0, (2000, 3))  # a dark channel below zero: the root terms keep its sign
-    width = CORRECTION_METHODS[method](linear[:1]).shape[1]
-    other = replace(calibration, method=method, matrix=rng.normal(size=(3, width)))
-    np.testing.assert_allclose(pixels_to_XYZ(other, linear), other.linear_to_XYZ(linear), rtol=1e-12, atol=1e-14)

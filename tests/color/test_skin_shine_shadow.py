@@ -8,8 +8,12 @@ The tolerances are what the filter achieves with margin; before it, the same pho
 
 from __future__ import annotations
 
+from random import Random
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from color.card import ReferenceCard
@@ -17,7 +21,15 @@ from color.colorimetry import delta_E00
 from color.errors import RetakeNeeded
 from color.measure import measure_photo
 from color.simulate import Shadow, Shine
-from color.skin import RegionColour, shaded_pixels, specular_pixels
+from color.skin import (
+    LOWER_QUANTILES,
+    LOWER_Z,
+    RegionColour,
+    _lower_side,
+    _shadow_edge,
+    shaded_pixels,
+    specular_pixels,
+)
 from tests.color.conftest import render
 
 LEFT_CHEEK = (-0.5, 0.15)  # the renderer's left cheek region, in face coordinates
@@ -141,3 +153,20 @@ def test_the_skin_hue_half_planes_match_the_hue_angle() -> None:
     hue = hue_angle_deg(Lab[:, 1], Lab[:, 2])
     inside = (hue >= SKIN_HUE_RANGE_DEG[0]) & (hue <= SKIN_HUE_RANGE_DEG[1])
     assert np.array_equal(_skin_hue(Lab), inside)
+
+
+@given(st.lists(st.integers(0, 255), min_size=20, max_size=400), st.randoms(use_true_random=False))
+def test_the_order_statistics_found_by_partial_sorts_are_the_sorted_ones(codes: list[int], shuffle: Random) -> None:
+    """``_lower_side`` reads the lower quantiles (linear interpolation between the sorted values, as np.quantile)
+    from a partial sort, and ``_shadow_edge`` takes its values in any order: 8-bit codes, so with many ties."""
+    values = np.log(np.array(codes, dtype=np.float64) + 1.0)
+    ordered = np.sort(values)
+    position = np.multiply(LOWER_QUANTILES, len(values) - 1)
+    index = position.astype(int)
+    low, high = ordered[index] + (position - index) * (ordered[np.minimum(index + 1, len(values) - 1)] - ordered[index])
+    sigma = max(float(high - low) / (LOWER_Z[1] - LOWER_Z[0]), 1e-12)
+    assert _lower_side(values) == (float(high) - LOWER_Z[1] * sigma, sigma)
+    assert [low, high] == pytest.approx(np.quantile(values, LOWER_QUANTILES), abs=1e-12)
+    shuffled = list(values)
+    shuffle.shuffle(shuffled)
+    assert _shadow_edge(np.array(shuffled)) == _shadow_edge(np.sort(values))
