@@ -117,9 +117,10 @@ class Settings(BaseSettings):
     )
     # Batch sizes the lab's dispenser makes (the batch sheet refuses others with 422 batch_size_not_makeable).
     # 15 g is the smallest bottle sold. The physical library's recipes hold a few tenths of a per cent of red and
-    # yellow: with the grams searched on the 0.01 g grid, a 15 g batch's worst drawdown reading moves at most 0.49
-    # ΔE00 from the recipe's (seven recipes, L* 25-75, medium) but 0.84 for the lightest (L* 80; 1.04 at 20 g); the
-    # batch sheet flags any batch over half the QC tolerance and names a size that fits (demo recipes: ≤ 0.15).
+    # yellow: with the grams searched on the 0.01 g grid, a 15 g batch's worst drawdown reading moves at most 0.31
+    # ΔE00 from the recipe's (phys-2026.3, medium, L* 25-70; largest remainders alone up to 0.93) but 0.60-0.75 for
+    # L* 75-80 (alone: 1.56-2.62); the batch sheet flags any batch over half the QC tolerance and names a size that
+    # fits (demo recipes: ≤ 0.15).
     batch_min_g: float = Field(default=15.0, gt=0, description="Smallest batch the batch sheet gives, grams")
     batch_max_g: float = Field(
         default=5000.0, gt=0, description="Largest batch, grams: what the dispenser's mixing vessel holds"

@@ -35,25 +35,6 @@ interpolation is an approximation, written down here and in the library file:
   2°) is L* 60, a* 10, b* 50: the middle of the masstone range for pigment-grade yellow iron oxide quoted in
   issue 14 (L* 55-65, b* 45-60), with a* assumed. Those targets are not read from a datasheet here: a
   supplier's measured masstone (or goethite's measured n, k) should replace them.
-- **Zinc oxide** (CI 77947) is left out: the table's ZnO sets are a pressed pellet (Querry: n ≈ 1.55, a
-  porous compact, not the crystal's 2.0) and thin films with absorption tails that bulk ZnO has not.
-- **Rutile** (TiO2, CI 77891): n from Devore (1951), ordinary and extraordinary rays (orientation average as
-  above); Devore's table starts at 430 nm, so the one-term Sellmeier form n² = A + B/(λ² − C) is fitted to
-  the tabulated rows and extrapolated to 380 nm (an approximation near the band edge). Devore gives no k.
-  k is the measured edge of an anatase film (Jolivet et al. 2023) moved in photon energy so that the film's
-  edge (k = 0.003 at 3.41 eV) falls at rutile's band gap, 3.0 eV (Diebold 2003): a shift of 0.40 eV. Below
-  410 nm this is an approximation; above it rutile is transparent in every source.
-- **Goethite** (α-FeOOH, yellow iron oxide CI 77492): **not in the data**. Approximated from hematite: the
-  Fe³⁺ pair-excitation band that sets the absorption edge lies near 480 nm in goethite and near 535 nm in
-  hematite (Sherman & Waite 1985; Scheinost et al. 1998), so k_goethite(λ) = k_hematite(λ · 535/480); n is
-  hematite's, shifted the same way and scaled so that its 700-1000 nm mean equals goethite's mean
-  principal index, 2.35 (nα 2.260, nβ 2.393, nγ 2.398; Anthony et al., Handbook of Mineralogy). Hematite's
-  absorption strength makes a brown (masstone L* 31, a* 14, b* 30), whereas pigment-grade yellow iron oxide is
-  a bright yellow (masstone L* about 55-65); goethite's ligand-field and pair bands (near 420-490 and 650 nm,
-  Sherman & Waite 1985; Scheinost et al. 1998) are much weaker than hematite's. So k is also multiplied by
-  ``GOETHITE_K_SCALE`` = 0.10, the scale at which the 0.2 µm grade's masstone (R∞ with Saunderson's
-  correction, D65) has L* 60 (0.07 gives 64, 0.15 gives 55); a* 10 and b* 40 follow. The target L* 60 is
-  an assumption from the range above, to be replaced by a supplier's measured masstone or goethite's own k.
 
 References:
     Querry, M. R. (1985). Optical constants. Contractor Report CRDC-CR-85034.

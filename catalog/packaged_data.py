@@ -11,7 +11,7 @@ from catalog.shades import Shade, parse_catalogue
 
 DATA_DIR = Path(__file__).parent / "data"
 BASES_DIR = DATA_DIR / "bases"
-DEFAULT_LIBRARY = "phys-2026.2"
+DEFAULT_LIBRARY = "phys-2026.3"  # catalog.physical_bases.VERSION, written out: that module needs miepython
 
 
 class UnknownLibrary(BaseLibraryError):

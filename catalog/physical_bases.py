@@ -17,16 +17,36 @@ are assumptions for a lab to confirm. Applied amount: 0.2-0.6 g of liquid founda
 (ten weighed applications per applicator, brightestbulbinthebox 2013) over about 400 cm² (assumed) is
 0.5-1.5 mg/cm²; sunscreen testing uses 2 mg/cm² (ISO 24444) as a heavy application.
 
+Grades of phys-2026.3: the fine red is 0.11 µm (number median) with a narrow spread, σg 1.3 (an assumption for
+a precipitated grade, to be matched to a supplier's measured distribution), where 2026.2 had 0.12 µm, σg 1.5.
+What sets a grade's colour is its volume-weighted size (median d_g·exp(3 ln²σg): 0.135 µm against 0.197 µm),
+so the narrow grade's tint is as chromatic as a 0.084 µm, σg 1.5 grade's (1:10 with rutile: a* 13.8, b* 13.4
+against 12.5, 13.4; 2026.2's: 10.4, 8.1) while far fewer of its particles are below 100 nm (36 % against
+67 %). The fine black moved from 0.10 to 0.12 µm: at 0.10 µm, σg 1.5, half of its particles by number are
+below 100 nm. Both were chosen among a handful of supplier-realistic variants on an independent tuning set
+(the Monk scale and real foundation shades, never the benchmark's skins; ``bench/bench_pigment_grades.py``,
+which also lists what was tried and left out, and why).
+
+Nanomaterials: the EU definition (Commission Recommendation of 10 June 2022, 2022/C 229/01) counts a material
+whose particles are, for 50 % or more by number, 1-100 nm in an external dimension. ``nano_number_share``
+reads that share off a grade's stated log-normal number distribution of volume-equivalent diameters; for
+acicular yellow oxide the needles' width is smaller than that diameter, so its status is marked to be verified.
+A nano colourant needs an Annex IV entry naming its nano form (Regulation 1223/2009 Art. 14; the Art. 16
+notification route excludes colourants); US 21 CFR 73.2250 and 73.2575 set no particle size. Korea's list
+(MFDS, 'Types, Standards and Test Methods of Cosmetic Colorants', Annex 1) is marked to be verified, not read.
+
 References:
     Buxbaum, G., Pfaff, G. (eds.) (2005). Industrial Inorganic Pigments, 3rd ed. Wiley-VCH.
     Anthony, J. W. et al. Handbook of Mineralogy. Mineralogical Society of America (densities).
     21 CFR 73.2250 (iron oxides) and 73.2575 (titanium dioxide), eCFR, read 2026.
-    Regulation (EC) No 1223/2009 on cosmetic products, Annex IV (allowed colorants).
+    Regulation (EC) No 1223/2009 on cosmetic products, Art. 2(1)(k), 14 and 16, Annex IV (allowed colorants).
+    Commission Recommendation of 10 June 2022 on the definition of nanomaterial, OJ C 229, 14.6.2022, p. 1-5.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -48,7 +68,7 @@ from catalog.optical_constants import (
 )
 from color.colorimetry import WAVELENGTHS_NM
 
-VERSION = "phys-2026.2"  # phys-2026.1 (hematite-strength goethite, Querry's magnetite k) stays packaged
+VERSION = "phys-2026.3"  # phys-2026.1 (hematite-strength goethite, Querry's magnetite k) and 2026.2 stay packaged
 # The dried foundation's vehicle (silicones, esters, film formers): 1.40-1.50 (dimethicone 1.40, esters 1.44-1.46).
 N_MEDIUM = 1.47
 # Wet film thickness (µm at 1 g/cm³ = applied mg/cm² × 10) and pigment load per coverage (see the module text).
@@ -59,15 +79,38 @@ PIGMENT_LOAD_RANGE = {"sheer": (0.03, 0.10), "medium": (0.08, 0.18), "full": (0.
 MAX_TOTAL_FRACTION = 0.25  # assumption: above a quarter of pigment a liquid foundation drags and looks dry
 
 US_IRON_OXIDES = (
-    "21 CFR 73.2250: cosmetics generally, including the eye area, amounts consistent with GMP; "
-    "exempt from certification"
+    "21 CFR 73.2250: cosmetics generally, including the eye area, amounts consistent with GMP; exempt from "
+    "certification; no limit on particle size"
 )
 EU_IRON_OXIDES = "Regulation (EC) 1223/2009 Annex IV: all cosmetic products (entry number to be verified in CosIng)"
-US_TITANIUM = "21 CFR 73.2575: cosmetics including the eye area, amounts consistent with GMP; exempt from certification"
+US_TITANIUM = (
+    "21 CFR 73.2575: cosmetics including the eye area, amounts consistent with GMP; exempt from certification; "
+    "no limit on particle size"
+)
 EU_TITANIUM = (
     "Regulation (EC) 1223/2009 Annex IV: all cosmetic products (entry number to be verified in CosIng); the nano "
     "form only under Annex VI's conditions; Regulation (EU) 2021/850 restricts powder containing ≥ 1 % particles "
     "≤ 10 µm in face products in loose powder form (to be verified; not a liquid foundation)"
+)
+KR_COLOURANTS = (
+    "MFDS notification 'Types, Standards and Test Methods of Cosmetic Colorants' (화장품의 색소 종류와 기준 및 "
+    "시험방법), Annex 1: listing and conditions to be verified; rules for nanomaterials to be verified"
+)
+# The EU test for a nanomaterial (Commission Recommendation of 10 June 2022, 2022/C 229/01): 50 % or more of
+# the particles by number with an external dimension of 1-100 nm.
+NANO_SIZE_UM = 0.1
+NANO_NUMBER_SHARE = 0.5
+EU_NANO = (
+    "a nanomaterial by the 2022 definition ({share:.0f} % of particles by number below 100 nm): a nano colourant "
+    "needs an Annex IV entry that names its nano form (Regulation 1223/2009 Art. 14; Art. 16's notification "
+    "route excludes colourants); none found for iron oxides or for titanium dioxide as a colourant (to be verified "
+    "in CosIng), so not for EU sale as it stands"
+)
+EU_NOT_NANO = (
+    "not a nanomaterial by the 2022 definition ({share:.0f} % of particles by number below 100 nm in the stated "
+    "distribution; to be confirmed with the supplier's number-based size distribution, e.g. by electron "
+    "microscopy); Regulation 1223/2009 Art. 2(1)(k) defines nanomaterials without a share (to be verified which "
+    "an authority applies)"
 )
 
 
@@ -84,6 +127,8 @@ class PigmentGrade:
     limit_source: str
     us_status: str
     eu_status: str
+    kr_status: str = KR_COLOURANTS
+    nano_note: str = ""  # what the sphere model leaves out of the nano test (a needle's width)
 
 
 GRADES = (
@@ -96,10 +141,14 @@ GRADES = (
         "yellow", "yellow iron oxide, goethite (CI 77492), optics approximated from hematite", "goethite", 0.2, 1.5,
         4.26, 0.10, "needles about 0.1 × 0.6 µm (Buxbaum & Pfaff 2005) as the sphere of equal volume, 0.2 µm; "
         "σg 1.5 assumed", "assumed formulation cap; no regulatory limit", US_IRON_OXIDES, EU_IRON_OXIDES,
+        nano_note="the needles' width, about 0.1 µm, is the smallest external dimension, which the definition "
+        "counts: whether half the needles are narrower than 100 nm is to be verified with the supplier",
     ),
     PigmentGrade(
-        "red", "red iron oxide, hematite, fine yellowish-red grade (CI 77491)", "hematite", 0.12, 1.5, 5.26, 0.06,
-        "fine end of 0.1-1.0 µm: fine hematite is yellowish red (Buxbaum & Pfaff 2005); σg 1.5 assumed",
+        "red", "red iron oxide, hematite, fine narrow-distribution yellowish-red grade (CI 77491)", "hematite", 0.11,
+        1.3, 5.26, 0.06, "fine end of 0.1-1.0 µm: fine hematite is yellowish red (Buxbaum & Pfaff 2005); number "
+        "median 0.11 µm, σg 1.3 assumed (phys-2026.3; 2026.2: 0.12 µm, σg 1.5), chosen on an independent tuning set "
+        "(bench/bench_pigment_grades.py) as the finest non-nano grade: 36 % of particles below 100 nm",
         "assumed formulation cap; no regulatory limit", US_IRON_OXIDES, EU_IRON_OXIDES,
     ),
     PigmentGrade(
@@ -113,14 +162,33 @@ GRADES = (
         "assumed formulation cap; no regulatory limit", US_IRON_OXIDES, EU_IRON_OXIDES,
     ),
     PigmentGrade(
-        "black_fine", "black iron oxide, magnetite, fine grade (CI 77499)", "magnetite", 0.1, 1.5, 5.18, 0.04,
-        "fine end of 0.1-0.6 µm (Buxbaum & Pfaff 2005); σg 1.5 assumed",
+        "black_fine", "black iron oxide, magnetite, fine grade (CI 77499)", "magnetite", 0.12, 1.5, 5.18, 0.04,
+        "fine end of 0.1-0.6 µm (Buxbaum & Pfaff 2005); σg 1.5 assumed; 0.12 µm (2026.2: 0.10 µm, which puts 50 % "
+        "of particles below 100 nm, a nanomaterial by the EU definition)",
         "assumed formulation cap; no regulatory limit", US_IRON_OXIDES, EU_IRON_OXIDES,
     ),
 )  # fmt: skip
 
+
+def nano_number_share(grade: PigmentGrade) -> float:
+    """Share of the grade's particles (by number) below 100 nm: its log-normal number distribution's CDF."""
+    if grade.gsd <= 1.0:
+        return float(grade.median_um < NANO_SIZE_UM)
+    z = math.log(NANO_SIZE_UM / grade.median_um) / math.log(grade.gsd)
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def eu_nano_status(grade: PigmentGrade) -> str:
+    """The grade's status under the EU nanomaterial definition, from its stated number distribution."""
+    share = nano_number_share(grade)
+    text = (EU_NANO if share >= NANO_NUMBER_SHARE else EU_NOT_NANO).format(share=100 * share)
+    return f"{text}; {grade.nano_note}" if grade.nano_note else text
+
+
 APPROXIMATIONS = (
     "Spheres of the volume-equivalent diameter; yellow oxide is acicular.",
+    "Nano share: the stated log-normal number distribution's share below 100 nm (volume-equivalent diameter); a "
+    "needle's width, its smallest dimension, is not modelled.",
     "Independent scattering: no crowding, which lowers titanium dioxide's scattering above about 10 % PVC (dry).",
     "K = 2 μa, S = (3/4) μs (1 − g) (van Gemert & Star 1987): the diffusion limit; S uncertain where absorption "
     "is strong (Thennadil 2008).",
@@ -142,16 +210,22 @@ APPROXIMATIONS = (
 
 
 def physical_library(
-    table_text: str, *, version: str = VERSION, n_medium: float = N_MEDIUM, size_scale: float = 1.0
+    table_text: str,
+    *,
+    version: str = VERSION,
+    n_medium: float = N_MEDIUM,
+    size_scale: float = 1.0,
+    grades: tuple[PigmentGrade, ...] = GRADES,
 ) -> BaseLibrary:
     """The library computed from the optical constants table (CSV text), with its provenance in ``metadata``.
 
     ``size_scale`` multiplies every median diameter and ``n_medium`` sets the vehicle's index: both for the
-    sensitivity study in ``bench/bench_pigments.py``.
+    sensitivity study in ``bench/bench_pigments.py``; ``grades`` for the study of other grades in
+    ``bench/bench_pigment_grades.py``.
     """
     table = parse_optical_constants(table_text)
     wavelengths = WAVELENGTHS_NM.copy()
-    grades = tuple(replace(g, median_um=g.median_um * size_scale) for g in GRADES)
+    grades = tuple(replace(g, median_um=g.median_um * size_scale) for g in grades)
     K_rows, S_rows = [], []
     for grade in grades:
         K, S = pigment_KS(
@@ -171,10 +245,18 @@ def physical_library(
         "units": "K, S per µm of wet film at 1 g/cm³ per unit pigment mass fraction; film thickness in µm",
         "film_thickness_source": "0.5-1.5 mg/cm² per application (0.2-0.6 g per face, brightestbulbinthebox 2013, "
         "over an assumed 400 cm²); sheer 0.5, medium 1.0, full 1.8 mg/cm²",
+        "grade_selection": "phys-2026.3's fine red (0.11 µm, σg 1.3) and fine black (0.12 µm) chosen among a "
+        "handful of non-nano grade variants on an independent tuning set (Monk scale, foundation shades), not on "
+        "the benchmark skins: bench/bench_pigment_grades.py",
+        "nanomaterial_definition": "Commission Recommendation 2022/C 229/01: ≥ 50 % of particles by number with an "
+        "external dimension of 1-100 nm; share per grade from its stated number distribution",
         "pigment_load_source": "10-12 % pigment in a medium-coverage shade (cosmeticchemgal 2014); sheer and full "
         "loads, the per-skin load ranges and max_total_fraction assumed",
         "approximations": list(APPROXIMATIONS),
-        "grades": [asdict(g) for g in grades],
+        "grades": [
+            {**asdict(g), "nano_number_share": round(nano_number_share(g), 3), "eu_nanomaterial": eu_nano_status(g)}
+            for g in grades
+        ],
     }
     return BaseLibrary(
         version=version,

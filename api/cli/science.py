@@ -330,7 +330,9 @@ def bases_fit(
     required=True,
     help="CSV of optical constants: material,source_dataset,wavelength_nm,n,k (../shared/data/pigments).",
 )
-@click.option("--version", "new_version", default=None, help="Version name of the library (default: phys-2026.2).")
+@click.option(
+    "--version", "new_version", default=None, help="Library version (default: catalog.physical_bases.VERSION)."
+)
 @click.option("--medium-index", type=click.FloatRange(1.3, 1.7), default=None, help="Vehicle's refractive index.")
 @click.option(
     "-o",

@@ -33,7 +33,7 @@ TIMELINE_EXAMPLE: JsonDict = {
     "formulations": [
         {"formulation_id": "fml_0190c5a8e2b1b2c3d4e5f6a7b8c9", "created_at": "2026-03-02T10:00:00Z",
          "measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718", "in_use_until": None,
-         "target_lab": {"L": 58.2, "a": 13.4, "b": 17.9}, "coverage": "medium", "library_version": "phys-2026.2"},
+         "target_lab": {"L": 58.2, "a": 13.4, "b": 17.9}, "coverage": "medium", "library_version": "phys-2026.3"},
     ],
 }  # fmt: skip
 

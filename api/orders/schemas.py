@@ -35,7 +35,7 @@ ORDER_EXAMPLE: JsonDict = {
     "updated_at": "2025-06-01T09:35:00Z",
     "formulation_id": "fml_0190c5a8e5d07c1e2f3a4b5c6d7e",
     "measurement_id": "msr_0190c5a8e2b1a9f3c2d4e5f60718",
-    "library_version": "phys-2026.2",
+    "library_version": "phys-2026.3",
     "size_g": 30,
     "quantity": 1,
     "shipping": ADDRESS_EXAMPLE,

@@ -107,8 +107,8 @@ def test_bad_requests_are_refused(target: list[float], options: dict[str, object
 
 def test_the_physical_default_reaches_most_real_skin_and_explains_the_rest(shared_data) -> None:  # type: ignore[no-untyped-def]
     """Every 20th skin of the benchmark set (NIST subjects and darkened versions) with the shipped default: measured
-    2026-12-02, 9 of 10 within ΔE00 0.5 after rounding at medium coverage; the floor is 8. Every miss carries its
-    gap and binding limit (``catalog.gamut``)."""
+    2026-12-02, 10 of 10 within ΔE00 0.5 after rounding at medium coverage with phys-2026.3 (9 with phys-2026.2);
+    the floor is 8. Every miss carries its gap and binding limit (``catalog.gamut``)."""
     from bench.datasets import GRID_NM, skin_set
     from color.simulate import skin_truth_Lab
 
