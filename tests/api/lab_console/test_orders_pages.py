@@ -238,4 +238,4 @@ def test_the_sheet_warns_when_rounding_a_small_batch_would_eat_the_tolerance(
         assert "over half the QC tolerance" in text
     calm = signed_in.get(f"/lab/orders/{order_id}/sheet?batch_g=30").text  # the bottle's own size: exact grams
     assert "Rounding:" not in calm
-    assert "Rounding to the balance moves this batch 0.00 ΔE00" in calm
+    assert "rounding to the balance moves this batch 0.00 ΔE00" in calm
