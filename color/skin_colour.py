@@ -38,6 +38,12 @@ ROUGH_STRIDE = 4  # the first, rough pass looks at every fourth pixel
 SPREAD_SAMPLE = 500  # pixels used to describe the spread of a region's colours (a median: 500 are plenty)
 SKIN_HUE_RANGE_DEG = (15.0, 95.0)
 ROBUST_BAND = 2.5  # kept pixels lie within this many robust standard deviations of the region's median
+# A pixel's hue is read through the photo's noise. A skin region's pixel leaves the skin-hue wedge only when it lies
+# outside by more than this many standard deviations of the pixel noise in a* and b* (read from neighbouring
+# pixels' differences, so the region's real variation, lit and shaded parts or spots, does not count). With a
+# strict wedge, a noisy photo (a stacked-layer sensor, whose colour matrix amplifies noise 3-5 times more than a
+# colour-filter sensor's) loses one side of its pixel cloud at the wedge's edge and the mean moves away from it.
+HUE_NOISE_SIGMAS = 2.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +80,30 @@ class _Work:
     clean_share: float = 0.0
 
 
-def _skin_hue(Lab: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Hue angle h_ab within ``SKIN_HUE_RANGE_DEG`` (under 180° wide): (a*, b*) between the two bounding rays."""
+def _skin_hue(Lab: NDArray[np.float64], tolerance: float = 0.0) -> NDArray[np.bool_]:
+    """Hue angle h_ab within ``SKIN_HUE_RANGE_DEG`` (under 180° wide): (a*, b*) between the two bounding rays, or
+    within ``tolerance`` (in a*, b* units) of them."""
     low, high = np.radians(SKIN_HUE_RANGE_DEG)
     a, b = Lab[:, 1], Lab[:, 2]
-    inside: NDArray[np.bool_] = (b * np.cos(low) - a * np.sin(low) >= 0) & (a * np.sin(high) - b * np.cos(high) >= 0)
+    inside: NDArray[np.bool_] = (b * np.cos(low) - a * np.sin(low) >= -tolerance) & (
+        a * np.sin(high) - b * np.cos(high) >= -tolerance
+    )
     return inside
+
+
+def _hue_tolerance(Lab: NDArray[np.float64]) -> float:
+    """How far (a*, b* units) a region's pixel (``Lab`` in raster order) may lie outside the skin-hue wedge:
+    ``HUE_NOISE_SIGMAS`` times the pixel noise of a* and b*, the robust standard deviation of neighbouring
+    pixels' differences over √2. Only when the region's median colour has a skin hue itself: a region on hair, a
+    wall or fabric keeps the strict wedge, and is refused as before."""
+    if len(Lab) < 20:
+        return 0.0
+    a, b = Lab[:, 1], Lab[:, 2]
+    centre = np.array([[0.0, _median(a), _median(b)]])
+    if not _skin_hue(centre)[0] or np.hypot(centre[0, 1], centre[0, 2]) <= 1:
+        return 0.0
+    noise = [1.4826 * _median(np.abs(d - _median(d))) / np.sqrt(2) for d in (np.diff(a), np.diff(b))]
+    return float(HUE_NOISE_SIGMAS * max(noise))
 
 
 def _median(values: NDArray[np.float64]) -> float:
@@ -123,7 +147,7 @@ def _calibrated(items: Sequence[RegionCodes], calibration: Calibration) -> list[
     for index, item in enumerate(items):
         XYZ, Lab = XYZ_all[bounds[index] : bounds[index + 1]], Lab_all[bounds[index] : bounds[index + 1]]
         chroma = np.sqrt(Lab[:, 1] ** 2 + Lab[:, 2] ** 2)
-        plausible = _skin_hue(Lab) & (Lab[:, 0] > 3) & (chroma > 1)
+        plausible = _skin_hue(Lab, _hue_tolerance(Lab)) & (Lab[:, 0] > 3) & (chroma > 1)
         clipped = int((~unclipped[index]).sum())
         work.append(_Work(item, usable[index], linear[index], XYZ, Lab, chroma, plausible, clipped))
     return work

@@ -120,3 +120,31 @@ def test_an_unscored_first_fit_has_the_scored_correction(card: ReferenceCard, sh
         fit(prepared, scored=False, leave_one_out=False)
     with pytest.raises(ValueError, match="one method"):
         fit(prepared, methods=(DEFAULT_METHOD,), scored=False)
+
+
+def test_a_noisy_skin_region_keeps_both_sides_of_its_pixel_cloud_at_the_hue_edge() -> None:
+    """A cheek whose pixels scatter widely (a stacked-layer sensor's amplified noise: sd 5 in a* and b*) around a
+    skin colour near the hue wedge's red edge (h 22°): the strict wedge drops the pixels that noise pushed past the
+    edge and the mean of the rest moves; read through the noise, the kept mean stays where the skin is."""
+    from color.skin_colour import _hue_tolerance, _skin_hue
+
+    rng = np.random.default_rng(7)
+    skin = np.array([60.0, 14.0, 5.7])  # hue 22°, 7° inside the 15° edge
+    Lab = skin + rng.normal(0.0, [0.5, 5.0, 5.0], size=(4000, 3))
+    strict = Lab[_skin_hue(Lab)]
+    tolerance = _hue_tolerance(Lab)
+    assert 2.5 * 4.5 < tolerance < 2.5 * 5.5  # 2.5 σ of the pixel noise
+    read = Lab[_skin_hue(Lab, tolerance)]
+    assert abs(strict[:, 2].mean() - skin[2]) > 1.0  # the strict wedge biases b* by more than a unit
+    assert abs(read[:, 2].mean() - skin[2]) < 0.3
+    assert len(read) > 0.97 * len(Lab)
+
+
+def test_a_region_that_is_not_skin_hued_gets_no_noise_allowance() -> None:
+    """Hair, a wall or fabric (here a blue-grey, h 230°): the strict wedge stays, so such a region is refused."""
+    from color.skin_colour import _hue_tolerance
+
+    rng = np.random.default_rng(8)
+    Lab = np.array([40.0, -6.0, -7.0]) + rng.normal(0.0, 5.0, size=(2000, 3))
+    assert _hue_tolerance(Lab) == 0.0
+    assert _hue_tolerance(np.array([[60.0, 14.0, 5.7]] * 10)) == 0.0  # too few pixels to read a noise from
