@@ -20,7 +20,7 @@ from scipy.optimize import least_squares
 
 from catalog.bases import BaseLibrary
 from catalog.drawdown_targets import DEFAULT_DRAWDOWN, DEFAULT_OVER, DrawdownConditions, check_over, drawdown_Lab
-from catalog.recipe import grams_for_batch
+from catalog.recipe import descend_on_grid, grams_for_batch
 from color.colorimetry import delta_E00_between
 
 # A reading this close to its target passes QC, over the chart's black, over its white or opaque alike. On skin the
@@ -31,7 +31,6 @@ from color.colorimetry import delta_E00_between
 # the figure stay: 1.0 keeps the bottle within about a just-noticeable difference on the face, well under the
 # measurement's own uncertainty and the reorder threshold (2.0).
 TOLERANCE_DE00 = 1.0
-MAX_ROUNDING_PASSES = 20
 MAX_ADDITION_SHARE = 0.1  # additions up to 10 % of the batch mass, beyond that remake it
 ADDITION_PENALTY = 0.02  # ΔE-equivalent per gram added, so the smallest sufficient additions are chosen
 
@@ -111,24 +110,7 @@ def batch_grams(
             for over, target in zip(readings, targets, strict=True)
         )
 
-    moves = [(i, j) for i in range(len(steps)) for j in range(len(steps)) if i != j]
-    moves += [(i, -1) for i in range(len(steps))] + [(-1, j) for j in range(len(steps))]  # -1: the vehicle
-    current = worst(steps)
-    for _ in range(MAX_ROUNDING_PASSES):
-        improved = False
-        for source, sink in moves:
-            candidate = steps.copy()
-            if source >= 0:
-                candidate[source] -= 1
-            if sink >= 0:
-                candidate[sink] += 1
-            if candidate.min() < 0 or np.any(candidate > max_steps) or candidate.sum() > total_steps:
-                continue
-            value = worst(candidate)
-            if value < current - 1e-9:
-                steps, current, improved = candidate, value, True
-        if not improved:
-            break
+    steps = descend_on_grid(steps, worst, max_steps, (0, total_steps), vehicle_moves=True)
     result = np.asarray(steps * resolution_g, dtype=np.float64)
     return result, round(size_g - float(result.sum()), 10)
 

@@ -216,6 +216,42 @@ def largest_remainder_steps(
     return steps
 
 
+def descend_on_grid(
+    steps: NDArray[np.int64],
+    score: Callable[[NDArray[np.int64]], float],
+    max_steps: NDArray[np.int64],
+    total_range: tuple[int, int],
+    *,
+    vehicle_moves: bool,
+) -> NDArray[np.int64]:
+    """Single-step descent on the dispenser's grid: moving one step from one base to another (and, with
+    ``vehicle_moves``, adding or taking one step, the vehicle taking up the difference) is kept whenever it lowers
+    ``score``, pass after pass until none does; no base below 0 or above ``max_steps``, the total within
+    ``total_range``."""
+    n = len(steps)
+    moves = [(source, sink) for source in range(n) for sink in range(n) if source != sink]
+    if vehicle_moves:  # -1 is the vehicle
+        moves += [move for index in range(n) for move in ((-1, index), (index, -1))]
+    current = score(steps)
+    for _ in range(MAX_ROUNDING_PASSES):
+        improved = False
+        for source, sink in moves:
+            candidate = steps.copy()
+            if source >= 0:
+                candidate[source] -= 1
+            if sink >= 0:
+                candidate[sink] += 1
+            total = int(candidate.sum())
+            if candidate.min() < 0 or np.any(candidate > max_steps) or not total_range[0] <= total <= total_range[1]:
+                continue
+            value = score(candidate)
+            if value < current - 1e-9:
+                steps, current, improved = candidate, value, True
+        if not improved:
+            break
+    return steps
+
+
 def round_to_resolution(
     library: BaseLibrary,
     objective: _Objective,
@@ -241,33 +277,11 @@ def round_to_resolution(
     def score(candidate: NDArray[np.int64]) -> float:
         return objective(np.asarray(candidate * resolution_g / size_g, dtype=np.float64))
 
-    current = score(steps)
-    n = len(steps)
-    for _ in range(MAX_ROUNDING_PASSES):
-        improved = False
-        for source in range(n):
-            for sink in range(n):
-                if source == sink or steps[source] == 0 or steps[sink] >= max_steps[sink]:
-                    continue
-                candidate = steps.copy()
-                candidate[source] -= 1
-                candidate[sink] += 1
-                value = score(candidate)
-                if value < current - 1e-9:
-                    steps, current, improved = candidate, value, True
-        if load_range is not None:
-            least, most = (round(bound * size_g / resolution_g) for bound in load_range)
-            for index in range(n):
-                for step in (1, -1):
-                    candidate = steps.copy()
-                    candidate[index] += step
-                    if not (0 <= candidate[index] <= max_steps[index] and least <= candidate.sum() <= most):
-                        continue
-                    value = score(candidate)
-                    if value < current - 1e-9:
-                        steps, current, improved = candidate, value, True
-        if not improved:
-            break
+    if load_range is None:
+        steps = descend_on_grid(steps, score, max_steps, (total_steps, total_steps), vehicle_moves=False)
+    else:
+        least, most = (round(bound * size_g / resolution_g) for bound in load_range)
+        steps = descend_on_grid(steps, score, max_steps, (least, most), vehicle_moves=True)
     grams = np.asarray(steps * resolution_g, dtype=np.float64)
     return grams
 
