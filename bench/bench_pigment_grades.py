@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.bench_pigments import summary as reach_summary
 from bench.datasets import GRID_NM, shared_data, skin_set
 from catalog.appearance import film_reflectance
 from catalog.bases import BaseLibrary
@@ -204,14 +205,8 @@ def _one(arguments: tuple[BaseLibrary, Target, str]) -> Outcome:
 
 
 def summary(outcomes: list[Outcome]) -> str:
-    e = np.array([o.delta_E00 for o in outcomes])
-    A = np.array([o.metamerism_A for o in outcomes])
-    F = np.array([o.metamerism_FL11 for o in outcomes])
-    return (
-        f"within 0.5: {100 * np.mean(e <= IN_GAMUT_DE00):5.1f} %  ΔE00 median {np.median(e):.2f} p95 "
-        f"{np.percentile(e, 95):.2f}  A median {np.median(A):.2f}  FL11 median {np.median(F):.2f}  contrast "
-        f"ratio median {np.median([o.contrast_ratio for o in outcomes]):.2f}"
-    )
+    """``bench_pigments``' summary, and the median contrast ratio (how much the film hides)."""
+    return f"{reach_summary(outcomes)}  contrast ratio median {np.median([o.contrast_ratio for o in outcomes]):.2f}"
 
 
 def grade_table(grades: tuple[PigmentGrade, ...]) -> str:

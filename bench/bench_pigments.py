@@ -25,8 +25,10 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -112,7 +114,15 @@ def run(library: BaseLibrary, samples: list[np.ndarray], coverage: str, pool: Pr
     return list(pool.map(_one, [(library, s, coverage) for s in samples], chunksize=4))
 
 
-def summary(outcomes: list[Outcome]) -> str:
+class Scored(Protocol):
+    """What ``summary`` reads of an outcome (this benchmark's, and ``bench_pigment_grades``')."""
+
+    delta_E00: float
+    metamerism_A: float
+    metamerism_FL11: float
+
+
+def summary(outcomes: Sequence[Scored]) -> str:
     e = np.array([o.delta_E00 for o in outcomes])
     A = np.array([o.metamerism_A for o in outcomes])
     F = np.array([o.metamerism_FL11 for o in outcomes])
