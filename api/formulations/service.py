@@ -31,6 +31,7 @@ from api.formulations.batches import (
     rounding_dE00,
     smallest_batch_within_budget,
 )
+from api.formulations.gamut_schemas import GamutGapOut
 from api.formulations.schemas import (
     AdditionLine,
     BatchMeasurementIn,
@@ -38,7 +39,6 @@ from api.formulations.schemas import (
     CorrectionOut,
     DrawdownOut,
     FormulationOut,
-    GamutGapOut,
     LabFormulation,
     MatchIn,
     RecipeLine,
