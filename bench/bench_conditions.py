@@ -21,6 +21,7 @@ Groups (what each changes on the base):
   very dark     held-out NIST skin with added epidermal melanin (OD 0.40-0.65 at 500 nm; L* 11.7-35.1)
   novel camera  cameras whose sensitivities the spectral basis never saw (Jiang et al. 2013, a phone average)
   novel light   lights the spectral basis was not built from (fluorescent, discharge, window daylight, tungsten)
+  novel tone curve  published tone curves of other shapes than the three tuned on (ACES fit, Hable, a log-contrast S)
   mixed         each family above applied with probability 1/2 (size, camera and light drawn from all)
 
 Truth: the skin spectrum under D65, CIE 1931 2° (what a spectrophotometer reads on the skin; shine,
@@ -64,6 +65,7 @@ from bench.conditions_cases import (
     GROUPS,
     HAEMOGLOBIN_M_CM,
     LONG_SIDES,
+    NOVEL_TONES,
     QUICK_PER_GROUP,
     SHADOW_FILL,
     SHINE_PEAK,
@@ -143,6 +145,7 @@ def run_case(case: Case) -> Result:
         "patch_px": _smallest_patch_px(case.card_id, photo.card_corners_px),
         "region_on_card": _region_on_card(photo.regions, photo.card_corners_px, case.shot.size),
         "white_clipped": photo.white_patch_clipped_share,
+        "truth_Lab": tuple(float(v) for v in truth),
     }
     try:
         measured = measure_photo(photo.jpeg, regions=photo.regions)
@@ -158,6 +161,7 @@ def run_case(case: Case) -> Result:
         render_s=rendered - started,
         measure_s=time.perf_counter() - rendered,
         extra={"card_found": 1.0 if measured.card_id == case.card_id else 0.0},
+        measured_Lab=tuple(float(v) for v in measured.Lab_D65),
         **common,
     )
 
@@ -226,6 +230,7 @@ def _settings(arguments: argparse.Namespace, per_group: int, draw: Draw) -> None
     print(f"  novel lights ({len(NOVEL_ILLUMINANTS)}): {', '.join(NOVEL_ILLUMINANTS)}")
     print(f"  base cameras, the spectral basis's own ({len(draw.basis_cameras)}): {', '.join(draw.basis_cameras)}")
     print(f"  novel cameras ({len(draw.novel_cameras)}): {', '.join(draw.novel_cameras)}")
+    print(f"  novel tone curves ({len(NOVEL_TONES)}): {', '.join(NOVEL_TONES)}")
     held_out = sum(len(v) for v in draw.by_class.values())
     classes = ", ".join(f"{k} {len(v)}" for k, v in sorted(draw.by_class.items()))
     print(f"  held-out skin spectra {held_out} ({classes}); very dark from {len(draw.held_out_base)} NIST subjects")

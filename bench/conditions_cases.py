@@ -31,6 +31,7 @@ from color.simulate import (
     place_card_beside_face,
     skin_truth_Lab,
 )
+from color.simulate_tone import NOVEL_TONE_CURVES, TUNED_TONE_CURVES
 from color.skin_prior import is_training_subject
 from color.skin_tone import ITA_class, ITA_from_Lab
 
@@ -49,6 +50,7 @@ GROUPS = (
     "very dark",
     "novel camera",
     "novel light",
+    "novel tone curve",
     "mixed",
 )
 LONG_SIDES = (1600, 2000, 3000, 4032)  # 4032 × 3024 = 12.2 MP
@@ -56,7 +58,9 @@ BASE_LONG_SIDE = 2000
 # Lights the spectral basis was built from that a person takes a selfie under (HP1, a sodium street lamp,
 # and the coloured LEDs are left out of the base: they are not "ordinary room light").
 BASE_ILLUMINANTS = ("A", "D50", "D65", "D75", "FL2", "FL7", "FL11", "LED-B1", "LED-B3", "LED-B5", "LED-BH1")
-TONE_CURVES = ("sRGB", "filmic", "gamma_2.2")
+TONE_CURVES = tuple(TUNED_TONE_CURVES)  # the tone curves the measurement was developed on
+# Published curves of other shapes, never tuned on (``color.simulate_tone``); phones' own curves are not published.
+NOVEL_TONES = tuple(NOVEL_TONE_CURVES)
 # The base card's width as a fraction of the image's short side (the same size in pixels either way up): at
 # 2,000 px the own card's patches then span 36-56 px, above the pipeline's 32 px.
 BASE_CARD_FRACTION_OF_SHORT_SIDE = {"tm-skin-v1": (0.26, 0.4), "colorchecker-classic-24": (0.35, 0.55)}
@@ -342,11 +346,11 @@ class Draw:
             skin_reflectance=reflectance,
             illuminant=self.choice(light_pool),
             camera=self.choice(camera_pool),
-            tone_curve=self.choice(TONE_CURVES),
+            tone_curve=(tone := self.choice(NOVEL_TONES if "novel tone curve" in families else TONE_CURVES)),
             jpeg_quality=int(rng.integers(85, 96)),
             shot=placed,
             scene_options=options,
-            detail=DETAILS[group](notes) if group in DETAILS else "-",
+            detail=tone if group == "novel tone curve" else DETAILS[group](notes) if group in DETAILS else "-",
             notes=notes,
         )
 

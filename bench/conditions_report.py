@@ -39,6 +39,8 @@ class Result:
     render_s: float = 0.0
     measure_s: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    truth_Lab: tuple[float, float, float] = (float("nan"),) * 3  # CIELAB D65 2° of the skin spectrum
+    measured_Lab: tuple[float, float, float] = (float("nan"),) * 3
 
 
 def _row(label: str, results: list[Result], width: int = 30) -> str:
@@ -184,6 +186,7 @@ def write_csv(results: list[Result], path: Path) -> None:
                 "camera", "tone_curve", "jpeg_quality", "card_width_px", "rotation_deg", "tilt_a_deg", "tilt_b_deg",
                 "focal_35mm", "blur_px", "mirrored", *note_keys, "code", "error_dE00", "uncertainty_dE00",
                 "patch_px", "region_on_card", "white_clipped", "render_s", "measure_s",
+                "truth_L", "truth_a", "truth_b", "measured_L", "measured_a", "measured_b",
             ]
         )  # fmt: skip
         for r in results:
@@ -198,6 +201,7 @@ def write_csv(results: list[Result], path: Path) -> None:
                     *(round(c.notes.get(k, float("nan")), 4) for k in note_keys), r.code or "",
                     round(r.error_dE00, 3), round(r.uncertainty_dE00, 3), round(r.patch_px, 1),
                     round(r.region_on_card, 3), round(r.white_clipped, 3), round(r.render_s, 3), round(r.measure_s, 3),
+                    *(round(v, 3) for v in r.truth_Lab), *(round(v, 3) for v in r.measured_Lab),
                 ]
             )  # fmt: skip
 

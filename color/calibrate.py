@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
+from color.light_field import LightField, even_light, fit_light_field
 from color.packaged_data import VirtualSkin, load_spectral_basis
 from color.quality import as_shot_white_xy, check_calibration_consistency, check_photo, check_white_balance_gains
 from color.sampling import PatchSamples, sRGB_decoding_LUT
@@ -242,17 +243,37 @@ class PreparedPhoto:
     noise_weights: NDArray[np.float64]  # (n_patches,) down-weights patches whose mean the photo's noise blurs
     virtual_RGB: NDArray[np.float64]  # (n_virtual, 3) predicted linear response of the virtual skin
     as_shot_white_xy: NDArray[np.float64]
+    light: LightField  # the light over the photo (assumed even when the patches' places were not given)
 
 
-def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> PreparedPhoto:
-    """Check the photo, fit the tone model, and predict the virtual skin's responses (once per photo)."""
+def prepare(
+    card: ReferenceCard,
+    samples: PatchSamples,
+    prior: VirtualSkin,
+    patch_centres_px: NDArray[np.float64] | None = None,
+    image_width: int | None = None,
+) -> PreparedPhoto:
+    """Check the photo, fit the tone model, and predict the virtual skin's responses (once per photo).
+
+    With the patches' centres in the photo (and its width), the light over the card is fitted too: first on the
+    smooth quadratic tone curve, then the shaped curve is fitted with that light taken out, so that a gradient
+    over the card goes to the light field and not into the curve, and the light field is fitted again on it.
+    """
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
     white_xy = as_shot_white_xy(card, samples)
     usable, neutral_usable, rejected = check_photo(card, samples, white_xy)
-    tone = fit_tone_model(samples.RGB_linear, card.XYZ_D65[:, 1], neutral_usable)
+    Y = card.XYZ_D65[:, 1]
+    light, log_light = even_light(np.zeros(2)), None
+    if patch_centres_px is not None and image_width is not None:
+        smooth = fit_tone_model(samples.RGB_linear, Y, neutral_usable, shaped=False)
+        first = fit_light_field(card, smooth.apply(samples.RGB_linear), usable, patch_centres_px, image_width)
+        log_light = np.log([first.ratio_at(centre) for centre in patch_centres_px])
+    tone = fit_tone_model(samples.RGB_linear, Y, neutral_usable, log_light=log_light)
     check_white_balance_gains(tone.gains)
     linear = tone.apply(samples.RGB_linear)
+    if patch_centres_px is not None and image_width is not None:
+        light = fit_light_field(card, linear, usable, patch_centres_px, image_width)
     # Virtual skin: responses predicted through the spectral response the card reveals.
     response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
     return PreparedPhoto(
@@ -265,6 +286,7 @@ def prepare(card: ReferenceCard, samples: PatchSamples, prior: VirtualSkin) -> P
         noise_weights=noise_weights(samples.relative_noise),
         virtual_RGB=prior.reflectance @ response.T,
         as_shot_white_xy=white_xy,
+        light=light,
     )
 
 

@@ -25,7 +25,6 @@ from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00
 from color.decode import DecodedPhoto, decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
-from color.light_field import fit_light_field
 from color.packaged_data import (
     available_cards,
     load_card,
@@ -328,9 +327,9 @@ def measure_image(
     usable = _regions_off_card(photo.BGR, parsed, pose, refused)
     if not usable:
         raise first_refusal(refused)
-    prepared = prepare(reference, samples, load_virtual_skin())
     centres = pose.to_image(np.array([patch.centre_mm for patch in reference.layout.patches]))
-    light = fit_light_field(reference, prepared.linear, prepared.usable, centres, photo.BGR.shape[1])
+    prepared = prepare(reference, samples, load_virtual_skin(), centres, photo.BGR.shape[1])
+    light = prepared.light
     check_even_light(light.residual_spread)
     region_centres = {item.region.name: item.region.polygon.mean(axis=0) for item in usable}
     ratios = {name: light.ratio_at(centre) for name, centre in region_centres.items()}

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import colour
 import cv2
@@ -58,10 +57,12 @@ from color.simulate_scene import (
     resample,
     skin_truth_Lab,
 )
+from color.simulate_tone import TONE_CURVES, encode_tone
 from color.spectral import camera_response
 
 # The scene's types and geometry are used through this module too, as before it was split.
 __all__ = [
+    "TONE_CURVES",
     "Phone",
     "RenderedPhoto",
     "Scene",
@@ -88,33 +89,6 @@ FIELD_LONG_SIDE_PX = 1024  # light fields vary over tens of pixels at least: com
 SKIN_TEXTURE = 0.02  # relative pixel-to-pixel variation of the skin's diffuse reflection (pores, fine hair)
 FACE_EDGE_FALLOFF = 0.4  # relative darkening of the face toward its edge (it turns away from the light)
 PLAIN_WHITE_CODE = 255  # the code a clipped channel takes
-# The tone curve is applied through a table on a square-root grid of linear values in [0, TONE_LUT_MAX]:
-# the step is finest in the shadows, and no output code is off by more than 0.05 (checked in the tests).
-TONE_LUT_SIZE = 16384
-TONE_LUT_MAX = 8.0
-
-
-def _sRGB_encode(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(colour.cctf_encoding(np.clip(x, 0.0, 1.0), "sRGB"), dtype=np.float64)
-
-
-def _filmic(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """An S-shaped phone look: extra contrast in the mid-tones and a soft shoulder, then sRGB encoding."""
-    x = np.clip(x, 0.0, None)
-    shoulder = x * (1.0 + x / 1.6**2) / (1.0 + x)
-    encoded = _sRGB_encode(shoulder * 1.25)
-    return np.clip(encoded + 0.12 * encoded * (1 - encoded) * (encoded - 0.5) * 4, 0.0, 1.0)
-
-
-def _gamma_22(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(np.clip(x, 0.0, 1.0) ** (1 / 2.2), dtype=np.float64)
-
-
-TONE_CURVES: dict[str, Callable[[NDArray[np.float64]], NDArray[np.float64]]] = {
-    "sRGB": _sRGB_encode,
-    "filmic": _filmic,
-    "gamma_2.2": _gamma_22,
-}
 
 
 def _field_grid(shot: Shot) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -310,27 +284,6 @@ def _compose(
     if gradient_small is not None:
         image *= _to_full(gradient_small, shot)[..., None]
     return image
-
-
-@cache
-def _tone_lut(tone_curve: str) -> NDArray[np.uint8]:
-    """8-bit codes of the tone curve on a square-root grid of linear values in [0, TONE_LUT_MAX]."""
-    linear = (np.linspace(0.0, 1.0, TONE_LUT_SIZE) ** 2) * TONE_LUT_MAX
-    codes = np.clip(np.round(TONE_CURVES[tone_curve](linear) * 255), 0, 255).astype(np.uint8)
-    codes.flags.writeable = False
-    return codes
-
-
-def encode_tone(linear: NDArray[np.float32], tone_curve: str) -> NDArray[np.uint8]:
-    """8-bit codes of linear values through a tone curve (``TONE_CURVES``), by table; ``linear`` is consumed."""
-    np.clip(linear, 0.0, TONE_LUT_MAX, out=linear)
-    linear *= np.float32(1.0 / TONE_LUT_MAX)
-    np.sqrt(linear, out=linear)
-    linear *= np.float32(TONE_LUT_SIZE - 1)
-    linear += np.float32(0.5)
-    index = linear.astype(np.uint16)
-    codes: NDArray[np.uint8] = _tone_lut(tone_curve)[index]
-    return codes
 
 
 def _phone_pipeline(scene: SceneRaw, phone: Phone, shot: Shot, rng: np.random.Generator) -> NDArray[np.uint8]:

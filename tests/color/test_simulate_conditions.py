@@ -263,6 +263,18 @@ def test_tone_table_matches_the_tone_curves() -> None:
         assert np.abs(codes - exact).max() <= 0.55, name  # rounding (0.5) plus the table's step (≤ 0.05)
 
 
+def test_every_tone_curve_rises_and_keeps_white_and_grey_readable() -> None:
+    """The rendered phones' curves, the three tuned on and the three never tuned on: rising, the card's white
+    (linear 0.8 at auto exposure) below clipping, 18 % grey in the middle third of the codes."""
+    linear = np.linspace(0.0, 2.0, 4001)
+    for name, curve in TONE_CURVES.items():
+        codes = curve(linear) * 255
+        assert np.all(np.diff(codes) >= 0), name
+        assert np.ptp(codes) > 240, name  # the filmic shoulders reach 245 at twice the white
+        assert 200 <= curve(np.array([0.8]))[0] * 255 <= 250, name
+        assert 85 <= curve(np.array([0.18]))[0] * 255 <= 170, name
+
+
 def test_haemoglobin_deepens_its_bands_and_reddens(shared_data: Path) -> None:
     table = np.genfromtxt(
         shared_data / "skin_reflectance" / "hemoglobin_molar_extinction_prahl.csv", delimiter=",", names=True
