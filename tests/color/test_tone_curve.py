@@ -73,3 +73,15 @@ def test_a_known_gradient_over_the_card_stays_out_of_the_curve() -> None:
 
     assert error(told) <= 0.6
     assert error(not_told) > 2.0
+
+
+@pytest.mark.parametrize("curve_name", list(TONE_CURVES))
+def test_greys_darker_than_the_darkest_neutral_follow_the_curve(curve_name: str) -> None:
+    """Dark skin's blue falls below the card's darkest neutral: the curve goes on straight (ln-ln) with its end
+    slope, within 0.3 ln units per ln unit of extrapolation (the quadratic going on alone: up to 0.73)."""
+    Y = np.array([colour.Lab_to_XYZ([L, 0.0, 0.0])[1] for L in NEUTRAL_L])
+    model = fit_tone_model(_decoded_codes(curve_name, Y), Y, np.ones(len(Y), dtype=bool))
+    for fraction in (0.5, 0.25, 0.125):
+        darker = np.array([Y.min() * fraction])
+        linear = model.apply(_decoded_codes(curve_name, darker))[0]
+        assert np.abs(np.log(linear / darker)).max() <= 0.3 * np.log(1 / fraction), fraction
