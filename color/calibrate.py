@@ -28,7 +28,7 @@ References:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -87,6 +87,9 @@ Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
 # own fit (and so the estimated spectral response) stops mattering enough.
 VIRTUAL_SKIN_WEIGHT = 20.0
 L_PER_RELATIVE_Y = 50.0 / 3.0  # dL* per relative change of Y, at L* about 50 (CIE 15:2018 L* = 116 (Y/Yn)^(1/3) − 16)
+# The neutrals tell a gradient from the tone curve when the smaller axis of their spread over the card is at
+# least this share of the larger (the own card: 0.5; the ColorChecker's one row: 0).
+MIN_NEUTRAL_SPAN = 0.3
 NOISE_REFERENCE_DE = 0.5  # the fit's own error on held-out skin is about this: noise below it barely matters
 DEFAULT_METHOD = "root_polynomial_2_Finlayson2015"  # best on held-out skin in that setting
 
@@ -246,6 +249,15 @@ class PreparedPhoto:
     light: LightField  # the light over the photo (assumed even when the patches' places were not given)
 
 
+def spans_two_directions(points: NDArray[np.float64]) -> bool:
+    """Whether points (n, 2) spread in two directions: the smaller axis of their spread at least
+    ``MIN_NEUTRAL_SPAN`` of the larger."""
+    if len(points) < 3:
+        return False
+    spread = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
+    return bool(spread[1] >= MIN_NEUTRAL_SPAN * spread[0])
+
+
 def prepare(
     card: ReferenceCard,
     samples: PatchSamples,
@@ -255,9 +267,14 @@ def prepare(
 ) -> PreparedPhoto:
     """Check the photo, fit the tone model, and predict the virtual skin's responses (once per photo).
 
-    With the patches' centres in the photo (and its width), the light over the card is fitted too: first on the
-    smooth quadratic tone curve, then the shaped curve is fitted with that light taken out, so that a gradient
-    over the card goes to the light field and not into the curve, and the light field is fitted again on it.
+    With the patches' centres in the photo (and its width), the light over the card is fitted too, first on the
+    smooth cubic tone curve. The neutrals' spread around that plane is what ``light.residual_spread`` reports
+    (``check_even_light``): the shaped curve passes through every neutral, so a neutral in a patch of other
+    light (glare, a shadow's edge) shows only against the smooth one. When the neutrals span the card in two
+    directions, the shaped curve is then fitted with that light taken out, so that a gradient over the card
+    goes to the light field and not into the curve; along one row (the ColorChecker's) a gradient cannot be
+    told from the curve's shape, and the smooth curve's misfit would pass for one, so the shaped curve is fitted
+    to the neutrals as they are. The light field is fitted again on the shaped curve.
     """
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
@@ -268,12 +285,14 @@ def prepare(
     if patch_centres_px is not None and image_width is not None:
         smooth = fit_tone_model(samples.RGB_linear, Y, neutral_usable, shaped=False)
         first = fit_light_field(card, smooth.apply(samples.RGB_linear), usable, patch_centres_px, image_width)
-        log_light = np.log([first.ratio_at(centre) for centre in patch_centres_px])
+        if spans_two_directions(patch_centres_px[neutral_usable]):
+            log_light = np.log([first.ratio_at(centre) for centre in patch_centres_px])
     tone = fit_tone_model(samples.RGB_linear, Y, neutral_usable, log_light=log_light)
     check_white_balance_gains(tone.gains)
     linear = tone.apply(samples.RGB_linear)
     if patch_centres_px is not None and image_width is not None:
-        light = fit_light_field(card, linear, usable, patch_centres_px, image_width)
+        shaped_light = fit_light_field(card, linear, usable, patch_centres_px, image_width)
+        light = replace(shaped_light, residual_spread=first.residual_spread)
     # Virtual skin: responses predicted through the spectral response the card reveals.
     response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
     return PreparedPhoto(

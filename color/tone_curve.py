@@ -35,8 +35,9 @@ SMOOTH_DEGREE = 3  # the smooth curve the light over the card is first estimated
 
 @dataclass(frozen=True, slots=True)
 class ToneModel:
-    """Linear light from sRGB-decoded values: exp(p(ln s) + r(ln s)) / g_c, p = Σ coefficients[k]·(ln s)^(k+1);
-    beyond the neutrals, the curve goes on straight (in ln-ln) with the slope it has at the last one."""
+    """Linear light from sRGB-decoded values: exp(p(ln s) + r(ln s)) / g_c, p = Σ coefficients[k]·(ln s)^(k+1).
+    With r (the shaped curve), beyond the knots (the neutrals' codes averaged over the channels) the curve goes on
+    straight in ln-ln with the slope it has at the last knot; without r, p goes on alone."""
 
     coefficients: tuple[float, ...]
     gains: NDArray[np.float64]  # (3,)
