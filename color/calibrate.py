@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
-from color.light_field import LightField, even_light, fit_light_field
+from color.light_field import LightField, even_light, fit_light_field, spans_two_directions
 from color.packaged_data import VirtualSkin, load_spectral_basis
 from color.quality import as_shot_white_xy, check_calibration_consistency, check_photo, check_white_balance_gains
 from color.sampling import PatchSamples, sRGB_decoding_LUT
@@ -87,9 +87,6 @@ Y_FLOOR = 0.008  # L* about 7: darker patches are not weighted up further
 # own fit (and so the estimated spectral response) stops mattering enough.
 VIRTUAL_SKIN_WEIGHT = 20.0
 L_PER_RELATIVE_Y = 50.0 / 3.0  # dL* per relative change of Y, at L* about 50 (CIE 15:2018 L* = 116 (Y/Yn)^(1/3) − 16)
-# The neutrals tell a gradient from the tone curve when the smaller axis of their spread over the card is at
-# least this share of the larger (the own card: 0.5; the ColorChecker's one row: 0).
-MIN_NEUTRAL_SPAN = 0.3
 NOISE_REFERENCE_DE = 0.5  # the fit's own error on held-out skin is about this: noise below it barely matters
 DEFAULT_METHOD = "root_polynomial_2_Finlayson2015"  # best on held-out skin in that setting
 
@@ -247,15 +244,6 @@ class PreparedPhoto:
     virtual_RGB: NDArray[np.float64]  # (n_virtual, 3) predicted linear response of the virtual skin
     as_shot_white_xy: NDArray[np.float64]
     light: LightField  # the light over the photo (assumed even when the patches' places were not given)
-
-
-def spans_two_directions(points: NDArray[np.float64]) -> bool:
-    """Whether points (n, 2) spread in two directions: the smaller axis of their spread at least
-    ``MIN_NEUTRAL_SPAN`` of the larger."""
-    if len(points) < 3:
-        return False
-    spread = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
-    return bool(spread[1] >= MIN_NEUTRAL_SPAN * spread[0])
 
 
 def prepare(

@@ -28,6 +28,9 @@ MIN_NEUTRAL_Y = 0.1  # darker neutrals are dominated by the tone curve's toe and
 MIN_NEUTRALS = 4
 MIN_NOISE = 0.01  # log units: a neutral's response is never known better than 1 % (print and sampling)
 DEFAULT_NOISE = 0.02  # when too few neutrals are left to measure their scatter
+# The neutrals tell a gradient from the tone curve when the smaller axis of their spread over the card is at
+# least this share of the larger (the own card: 0.5; the ColorChecker's one row: 0).
+MIN_NEUTRAL_SPAN = 0.3
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,12 @@ def fit_light_field(
         origin=origin,
         residual_spread=float(np.ptp(residual)),
     )
+
+
+def spans_two_directions(points: NDArray[np.float64]) -> bool:
+    """Whether points (n, 2) spread in two directions: the smaller axis of their spread at least
+    ``MIN_NEUTRAL_SPAN`` of the larger."""
+    if len(points) < 3:
+        return False
+    spread = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
+    return bool(spread[1] >= MIN_NEUTRAL_SPAN * spread[0])

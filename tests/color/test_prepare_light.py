@@ -11,10 +11,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from color.calibrate import prepare, spans_two_directions
+from color.calibrate import prepare
 from color.card import PatchKind, ReferenceCard
 from color.decode import decode_photo
 from color.detect import locate_card
+from color.light_field import spans_two_directions
 from color.packaged_data import load_card, load_virtual_skin
 from color.quality import MAX_NEUTRAL_EXPOSURE_SPREAD
 from color.sampling import PatchSamples, sample_patches
