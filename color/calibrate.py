@@ -266,6 +266,8 @@ def prepare(
     """
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
+    if (patch_centres_px is None) != (image_width is None):
+        raise ValueError("the patches' centres and the image's width are given together or not at all")
     white_xy = as_shot_white_xy(card, samples)
     usable, neutral_usable, rejected = check_photo(card, samples, white_xy)
     Y = card.XYZ_D65[:, 1]

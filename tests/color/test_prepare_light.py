@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from color.calibrate import prepare
 from color.card import PatchKind, ReferenceCard
@@ -50,3 +51,9 @@ def test_only_neutrals_spread_in_two_directions_tell_a_gradient_from_the_curve()
     assert not spans_two_directions(neutral_places("colorchecker-classic-24"))  # one row
     on_one_line = own[np.isclose(own[:, 1], own[0, 1])]
     assert not spans_two_directions(on_one_line)
+
+
+def test_centres_without_the_width_are_refused(card: ReferenceCard, daylight_photo: RenderedPhoto) -> None:
+    samples, centres, _ = _samples_and_centres(card, daylight_photo)
+    with pytest.raises(ValueError, match="together"):
+        prepare(card, samples, load_virtual_skin(), centres)
