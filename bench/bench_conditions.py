@@ -42,6 +42,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import astuple
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -88,6 +89,7 @@ from bench.datasets import (
 )
 from color.colorimetry import delta_E00
 from color.errors import PhotoError
+from color.lab_uncertainty import half_widths_95
 from color.measure import measure_photo
 from color.packaged_data import load_card
 from color.simulate import (
@@ -162,6 +164,7 @@ def run_case(case: Case) -> Result:
         measure_s=time.perf_counter() - rendered,
         extra={"card_found": 1.0 if measured.card_id == case.card_id else 0.0},
         measured_Lab=tuple(float(v) for v in measured.Lab_D65),
+        half_widths_95=astuple(half_widths_95(measured.Lab_D65, measured.uncertainty.covariance(measured.Lab_D65))),
         **common,
     )
 

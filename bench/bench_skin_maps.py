@@ -131,8 +131,10 @@ def redness_step(bases: NDArray[np.float64], faces: int, rng: np.random.Generato
                 measure(render(add_content(base, 0.0, b, shared), camera, light, seed=1000 * k + i))
                 for i, b in ((1, 0.0), (2, step))
             )
-            first = skin_indices_from_Lab(before.Lab_D65, before.uncertainty_dE00_95)
-            second = skin_indices_from_Lab(after.Lab_D65, after.uncertainty_dE00_95)
+            first, second = (
+                skin_indices_from_Lab(m.Lab_D65, covariance_Lab=m.uncertainty.covariance(m.Lab_D65))
+                for m in (before, after)
+            )
             difference = change(
                 float(first.blood_uM_cm),
                 float(first.blood_uM_cm_95),

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from bench.conditions_cases import CARDS, COVERAGE_GOAL, GROUPS, LONG_SIDES, PATCH_PX_BINS, Case, bin_label
 from color.quality import MIN_PATCH_PX
+from color.skin_tone import ITA_from_Lab
 
 # The Sigma SD Merrill's Foveon X3 sensor stacks its three layers in depth, with broad overlapping sensitivities
 # far from any linear mix of the CIE observer's; phones use colour-filter (Bayer) sensors. It stays in the
@@ -41,6 +42,7 @@ class Result:
     extra: dict[str, float] = field(default_factory=dict)
     truth_Lab: tuple[float, float, float] = (float("nan"),) * 3  # CIELAB D65 2° of the skin spectrum
     measured_Lab: tuple[float, float, float] = (float("nan"),) * 3
+    half_widths_95: tuple[float, float, float, float] = (float("nan"),) * 4  # L*, a*, b*, ITA° as stated
 
 
 def _row(label: str, results: list[Result], width: int = 30) -> str:
@@ -125,12 +127,41 @@ def report(results: list[Result], card_id: str) -> None:
         by_sensor[_sensor_kind(r.case.camera)].append(r)
     _table("by sensor (all groups)", by_sensor, [BAYER, FOVEON])
     _table("within groups", by_detail, sorted(by_detail, key=lambda k: (GROUPS.index(k.split(":")[0]), k)), width=52)
+    _coordinate_table(by_group, ["all", *GROUPS])
     crashes = [r for r in mine if r.code and r.code.startswith("crash")]
     if crashes:
         print(f"\ncrashes (not refusals): {len(crashes)}; first: {crashes[0].code} in {crashes[0].case.group}")
     wrong_card = [r for r in mine if r.code is None and r.extra.get("card_found") == 0.0]
     if wrong_card:
         print(f"\nanswered with another card than the one in the photo: {len(wrong_card)}")
+
+
+COORDINATES = ("L*", "a*", "b*", "ITA°")
+
+
+def coordinate_errors(results: Iterable[Result]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The answered photos' absolute errors of L*, a*, b* and ITA° (n, 4), and the half-widths they stated."""
+    answered = [r for r in results if r.code is None]
+    truth = np.array([r.truth_Lab for r in answered]).reshape(-1, 3)
+    measured = np.array([r.measured_Lab for r in answered]).reshape(-1, 3)
+    errors = np.abs(np.column_stack([measured - truth, ITA_from_Lab(measured) - ITA_from_Lab(truth)]))
+    return errors, np.array([r.half_widths_95 for r in answered]).reshape(-1, 4)
+
+
+def _coordinate_table(groups: dict[str, list[Result]], order: Iterable[str]) -> None:
+    print("\neach coordinate's stated 95 % half-width (what a clinic's before/after comparison reads), by group:")
+    print("  median half-width, 95th percentile of the true error, and % of answered photos it covers (goal ≥ 95)")
+    print(f"{'':30s} {'n':>4s}  " + "  ".join(f"{name + ' hw':>8s} {'p95':>5s} {'cover':>5s}" for name in COORDINATES))
+    for key in order:
+        errors, widths = coordinate_errors(groups.get(key, []))
+        if not len(errors):
+            continue
+        cells = [
+            f"{np.median(widths[:, k]):8.2f} {np.percentile(errors[:, k], 95):5.2f} "
+            f"{100 * np.mean(errors[:, k] <= widths[:, k]):5.1f}"
+            for k in range(4)
+        ]
+        print(f"{key:30s} {len(errors):4d}  " + "  ".join(cells))
 
 
 def goals(results: list[Result]) -> None:
@@ -173,6 +204,20 @@ def goals(results: list[Result]) -> None:
                 if coverage < COVERAGE_GOAL:
                     short.append(f"{card_id} / {group} {coverage:.0f} %")
     print(f"  95 % uncertainty covers ≥ 95 % in every group: {'met' if not short else 'NOT met: ' + '; '.join(short)}")
+    _coordinate_goal(results)
+
+
+def _coordinate_goal(results: list[Result]) -> None:
+    short = []
+    for card_id in CARDS:
+        for group in GROUPS:
+            errors, widths = coordinate_errors(r for r in results if (r.case.card_id, r.case.group) == (card_id, group))
+            for k, name in enumerate(COORDINATES):
+                coverage = 100 * float(np.mean(errors[:, k] <= widths[:, k])) if len(errors) else 100.0
+                if coverage < COVERAGE_GOAL:
+                    short.append(f"{card_id} / {group} / {name} {coverage:.0f} %")
+    verdict = "met" if not short else "NOT met: " + "; ".join(short)
+    print(f"  each coordinate's 95 % half-width (L*, a*, b*, ITA°) covers ≥ 95 % in every group: {verdict}")
 
 
 def write_csv(results: list[Result], path: Path) -> None:
@@ -187,6 +232,7 @@ def write_csv(results: list[Result], path: Path) -> None:
                 "focal_35mm", "blur_px", "mirrored", *note_keys, "code", "error_dE00", "uncertainty_dE00",
                 "patch_px", "region_on_card", "white_clipped", "render_s", "measure_s",
                 "truth_L", "truth_a", "truth_b", "measured_L", "measured_a", "measured_b",
+                "half_width_L", "half_width_a", "half_width_b", "half_width_ita_deg",
             ]
         )  # fmt: skip
         for r in results:
@@ -202,6 +248,7 @@ def write_csv(results: list[Result], path: Path) -> None:
                     round(r.error_dE00, 3), round(r.uncertainty_dE00, 3), round(r.patch_px, 1),
                     round(r.region_on_card, 3), round(r.white_clipped, 3), round(r.render_s, 3), round(r.measure_s, 3),
                     *(round(v, 3) for v in r.truth_Lab), *(round(v, 3) for v in r.measured_Lab),
+                    *(round(v, 3) for v in r.half_widths_95),
                 ]
             )  # fmt: skip
 

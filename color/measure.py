@@ -21,10 +21,11 @@ from color.calibrate import DEFAULT_METHOD, Calibration, fit, prepare
 from color.card import ReferenceCard
 from color.card_identity import card_for_pose
 from color.chart_detect import locate_colorchecker
-from color.colorimetry import D65_xy, XYZ_to_Lab_D65, delta_E00
+from color.colorimetry import XYZ_to_Lab_D65
 from color.decode import DecodedPhoto, decode_photo
 from color.detect import CardPose, locate_card
 from color.errors import RetakeNeeded
+from color.lab_uncertainty import ColourUncertainty
 from color.packaged_data import (
     available_cards,
     load_card,
@@ -53,13 +54,6 @@ from color.skin_tone import SkinToneDescription, describe_skin_tone
 DIAGNOSIS_LONG_SIDE = 1600  # the search for a card-like patch grid, when no card was found, runs at this size
 MIN_CARD_LIKE_PATCHES = 12  # a grid of this many even-toned squares is a colour card, not a tiled wall
 
-# The 95 % radius of the error, from its components as root-mean-square CIEDE2000 values. For an error
-# spread evenly over the three CIELAB axes, |ΔE| follows a Maxwell distribution whose 95th percentile is
-# 1.65 times its root mean square; an error along one axis (the lightness error of the light on the skin) is
-# normal, with 1.96 standard deviations at 95 %. The two are combined in quadrature, which a Monte Carlo check
-# (tests/color/test_uncertainty.py) shows is at or just above the true 95th percentile of their sum.
-COVERAGE_FACTOR_95 = 1.65
-COVERAGE_FACTOR_95_ONE_AXIS = 1.96
 # Skin is not made of the card's pigments: even a perfect fit on the card leaves a metameric error on
 # skin that the card cannot see. Its size was measured with bench/bench_measurement.py (see README).
 SKIN_METAMERISM_RMS_DE00 = 0.6
@@ -85,7 +79,8 @@ class Measurement:
     """The numbers kept from a photo. CIELAB is CIE 1976, D65 white, CIE 1931 2° observer."""
 
     Lab_D65: NDArray[np.float64]
-    uncertainty_dE00_95: float
+    uncertainty_dE00_95: float  # the error's 95 % radius, CIEDE2000
+    uncertainty: ColourUncertainty  # its parts, for each coordinate's half-width and the indices'
     skin_tone: SkinToneDescription
     card_id: str
     card_batch: str
@@ -187,21 +182,6 @@ def diagnose_missing_card(BGR: NDArray[np.uint8], cards: list[ReferenceCard]) ->
     if any(card.layout.aruco_dictionary is not None for card in cards):
         return Retake.CARD_MARKERS_HIDDEN.error("The card's colour patches are visible but not its corner markers.")
     return None
-
-
-def uncertainty_95(components_rms_dE00: list[float], lightness_sigma_dE00: float) -> float:
-    """The 95 % radius (ΔE00) of an error made of independent parts spread over the three CIELAB axes (their
-    root-mean-square sizes) and a normal error along lightness (its standard deviation)."""
-    spread = COVERAGE_FACTOR_95 * float(np.sqrt(np.sum(np.square(components_rms_dE00))))
-    return float(np.hypot(spread, COVERAGE_FACTOR_95_ONE_AXIS * lightness_sigma_dE00))
-
-
-def lightness_error_dE00(Lab: NDArray[np.float64], relative_sigma: float) -> float:
-    """CIEDE2000 that an error of standard deviation ``relative_sigma`` (log units) in the light on the skin makes
-    at CIELAB ``Lab``: the same colour with its tristimulus values scaled by exp(σ), the brighter side, where
-    CIE L* changes more per log unit of luminance than on the darker one."""
-    XYZ = colour.Lab_to_XYZ(Lab, D65_xy)
-    return float(delta_E00(Lab, XYZ_to_Lab_D65(XYZ * np.exp(relative_sigma))))
 
 
 def card_outline_px(pose: CardPose) -> NDArray[np.float64]:
@@ -347,6 +327,7 @@ def measure_image(
         np.hypot(max(light.relative_sigma_at(region_centres[n]) for n in measured), CARD_FACE_LIGHT_SIGMA)
     )
     components = [loo_skin, calibration.skin_model_dE00(), SKIN_METAMERISM_RMS_DE00, cheek_difference / 2]
+    uncertainty = ColourUncertainty(float(np.sqrt(np.sum(np.square(components)))), light_sigma)
     quality = quality_report(
         pose,
         samples,
@@ -360,7 +341,8 @@ def measure_image(
     )
     measurement = Measurement(
         Lab_D65=Lab,
-        uncertainty_dE00_95=uncertainty_95(components, lightness_error_dE00(Lab, light_sigma)),
+        uncertainty_dE00_95=uncertainty.radius_95(Lab),
+        uncertainty=uncertainty,
         skin_tone=describe_skin_tone(Lab),
         card_id=reference.card_id,
         card_batch=reference.batch,
@@ -376,8 +358,7 @@ def measure_image(
         cheek_difference_dE00=cheek_difference,
         quality=quality,
     )
-    uncertainty, outline = measurement.uncertainty_dE00_95, card_outline_px(pose)
     analyses, left_right = analyse_regions(
-        photo.BGR, items, analysed, pose, calibration, uncertainty_dE00_95=uncertainty, exclude=outline
+        photo.BGR, items, analysed, pose, calibration, uncertainty=uncertainty, exclude=card_outline_px(pose)
     )
     return replace(measurement, region_analyses=analyses, left_right=left_right)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from color.calibrate import Calibration
 from color.detect import CardPose
+from color.lab_uncertainty import ColourUncertainty
 from color.skin import RegionColour
 from color.skin_colour import RegionCodes
 from color.skin_indices import skin_indices_from_Lab
@@ -68,18 +69,20 @@ def analyse_regions(
     pose: CardPose,
     calibration: Calibration,
     *,
-    uncertainty_dE00_95: float,
+    uncertainty: ColourUncertainty,
     exclude: NDArray[np.float64] | None = None,
 ) -> tuple[list[RegionAnalysis], LeftRight | None]:
     """Every measured region's analysis (in the order of ``colours``) and the cheeks' left/right difference.
 
-    ``items`` carry each region's polygon and light ratio; ``exclude`` is the card's outline (photo pixels).
+    ``items`` carry each region's polygon and light ratio; ``exclude`` is the card's outline (photo pixels);
+    ``uncertainty`` is the photo's colour error, evaluated at each region's colour for its indices' half-widths.
     """
     if not colours:
         return [], None
     by_name = {item.region.name: item for item in items}
     px_per_mm = face_px_per_mm(pose)
-    indices = skin_indices_from_Lab(np.stack([c.Lab_D65 for c in colours]), uncertainty_dE00_95)
+    Lab = np.stack([c.Lab_D65 for c in colours])
+    indices = skin_indices_from_Lab(Lab, covariance_Lab=uncertainty.covariance(Lab))
     analyses = []
     for k, colour in enumerate(colours):
         made = region_figures(BGR, by_name.get(colour.name), calibration, px_per_mm, exclude)

@@ -22,10 +22,11 @@ EI = 100·log10(R_red/R_green), the tristimulus form of Dawson et al. (1980): th
 655 nm) are not seen by a colour photo, only a reflectance estimated from three numbers, so they would be two
 fixed functions of L*a*b* with no stated physical unit; the model gives units and uses all three numbers.
 
-Uncertainty: the measurement states a 95 % radius in CIEDE2000 for an error spread evenly over the three
-axes (``color.measure``): per axis σ = U95 / (1.65·√3) in ΔE00 units, Cov(Lab) = σ²·G⁻¹ with G the local
-metric of CIEDE2000 (ΔE00² ≈ δLabᵀ·G·δLab). Propagated through the least squares (Gauss-Newton): Cov(D, B) =
-σ²·(Jᵀ·G·J)⁻¹, J = ∂Lab/∂(D, B); stated as 95 % half-widths (1.96 σ). The bench checks their coverage by
+Uncertainty: a photo measurement gives its error's covariance in CIELAB (``color.lab_uncertainty``: the
+calibration's spread through CIEDE2000's local metric G, mostly on a* and b*, and the light on the skin against
+the card's, mostly along L*); a colour that states only a 95 % radius in CIEDE2000 is read as the isotropic
+error σ²·G⁻¹, σ = U95 / (1.65·√3). Propagated through the least squares (Gauss-Newton) as Cov(D, B) = A·Cov(Lab)·Aᵀ,
+A = (Jᵀ·G·J)⁻¹·Jᵀ·G, J = ∂Lab/∂(D, B); stated as 95 % half-widths (1.96 σ). The bench checks their coverage by
 Monte Carlo.
 
 References:
@@ -52,6 +53,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from color.colorimetry import WAVELENGTHS_NM, XYZ_to_Lab_D65, delta_E00
+from color.lab_uncertainty import (
+    COVERAGE_FACTOR_95_RADIUS,
+    COVERAGE_FACTOR_95_SCALAR,
+    covariance_from_radius,
+    delta_E00_metric,
+)
 from color.packaged_data import load_virtual_skin
 from color.skin_prior import (
     BLOOD_OXYGEN_SATURATION,
@@ -74,15 +81,10 @@ EXTINCTION_Hb: Final = np.array([
     2408, 2052, 1794, 1540, 1326, 1102,
 ], dtype=np.float64)  # fmt: skip
 MICRO: Final = 1e-6  # B is stated in µM·cm; the extinction is per M
-# σ per CIELAB axis of an isotropic error whose 95 % radius is U95: U95 / (1.65·√3), the convention by which
-# color.measure states its radius (COVERAGE_FACTOR_95 there; not imported: color.measure will call this module).
-COVERAGE_FACTOR_95_RADIUS: Final = 1.65 * np.sqrt(3.0)
-COVERAGE_FACTOR_95_SCALAR: Final = 1.96  # a normal scalar's 95 % half-width
 GAUSS_NEWTON_ITERATIONS: Final = 30
 TOLERANCE: Final = 1e-7  # on the step in D (OD) and B (µM·cm): far below any stated uncertainty
 MAX_STEP_OD: Final = 0.5  # largest step per iteration, OD or µM·cm
 PARAMETER_STEP: Final = 1e-5  # forward-difference step in D and B for ∂Lab/∂(D, B)
-LAB_STEP: Final = 0.05  # central-difference step in CIELAB for the ΔE00 metric
 
 
 @dataclass(frozen=True)
@@ -138,31 +140,19 @@ def _model_Lab_and_jacobian(parameters: NDArray[np.float64]) -> tuple[NDArray[np
     return Lab[0], np.stack([(Lab[1] - Lab[0]) / PARAMETER_STEP, (Lab[2] - Lab[0]) / PARAMETER_STEP], axis=-1)
 
 
-def delta_E00_metric(Lab: ArrayLike, step: float = LAB_STEP) -> NDArray[np.float64]:
-    """The local metric G (..., 3, 3) of CIEDE2000 at ``Lab``: ΔE00² ≈ δLabᵀ·G·δLab for small δLab, from central
-    differences of CIEDE2000 (``color.colorimetry.delta_E00``, Sharma et al. 2005) along the axes and their sums."""
-    Lab = np.asarray(Lab, dtype=np.float64)
-    eye = np.eye(3)
-    pairs = [(0, 1), (0, 2), (1, 2)]
-    directions = np.concatenate([eye, [eye[i] + eye[j] for i, j in pairs]])  # the axes, then their sums
-    offsets = np.concatenate([directions, -directions]) * step  # (12, 3)
-    shifted = Lab[None] + offsets.reshape(12, *(1,) * (Lab.ndim - 1), 3)
-    difference = delta_E00(np.broadcast_to(Lab, shifted.shape), shifted) ** 2  # one CIEDE2000 call for all 12
-    squared = (difference[:6] + difference[6:]) / (2.0 * step**2)
-    metric = np.empty((*Lab.shape[:-1], 3, 3))
-    for i in range(3):
-        metric[..., i, i] = squared[i]
-    for k, (i, j) in enumerate(pairs):
-        metric[..., i, j] = metric[..., j, i] = (squared[3 + k] - squared[i] - squared[j]) / 2.0
-    return metric
-
-
-def skin_indices_from_Lab(Lab_D65: ArrayLike, uncertainty_dE00_95: ArrayLike | None = None) -> SkinIndices:
+def skin_indices_from_Lab(
+    Lab_D65: ArrayLike,
+    uncertainty_dE00_95: ArrayLike | None = None,
+    *,
+    covariance_Lab: ArrayLike | None = None,
+) -> SkinIndices:
     """Melanin and erythema indices of CIELAB (D65, 2°) skin colours (..., 3), with 95 % half-widths propagated
-    from each colour's stated 95 % radius in ΔE00 (``color.measure.Measurement.uncertainty_dE00_95``).
+    from each colour's error covariance in CIELAB (..., 3, 3; ``color.lab_uncertainty.ColourUncertainty``) or,
+    for a colour that states only its 95 % radius in ΔE00, from the isotropic error that radius describes.
 
-    Weighted least squares (Gauss-Newton) in the local CIEDE2000 metric G of the measured colour; the
-    covariance of (D, B) is σ²·(Jᵀ·G·J)⁻¹ with J = ∂Lab/∂(D, B) at the solution.
+    Weighted least squares (Gauss-Newton) in the local CIEDE2000 metric G of the measured colour: the fit is
+    (D, B) = A·Lab near the solution with A = (Jᵀ·G·J)⁻¹·Jᵀ·G, J = ∂Lab/∂(D, B), so Cov(D, B) = A·Cov(Lab)·Aᵀ
+    (σ²·(Jᵀ·G·J)⁻¹ for the isotropic σ²·G⁻¹).
 
     >>> indices = skin_indices_from_Lab(model_Lab(0.2, 1.0), 1.5)
     >>> round(float(indices.melanin_od), 3), round(float(indices.blood_uM_cm), 3)
@@ -186,11 +176,17 @@ def skin_indices_from_Lab(Lab_D65: ArrayLike, uncertainty_dE00_95: ArrayLike | N
             break
     model, jacobian = _model_Lab_and_jacobian(parameters)
     half_widths = np.full_like(parameters, np.nan)
+    if covariance_Lab is not None and uncertainty_dE00_95 is not None:
+        raise ValueError("give a colour's uncertainty as a 95 % radius or as a covariance, not both")
     if uncertainty_dE00_95 is not None:
         radius = np.broadcast_to(np.asarray(uncertainty_dE00_95, dtype=np.float64), leading).reshape(-1)
-        sigma = radius / COVERAGE_FACTOR_95_RADIUS  # per axis, in ΔE00 units: Cov(Lab) = σ²·G⁻¹
-        covariance = np.linalg.inv(np.einsum("nki,nkl,nlj->nij", jacobian, metric, jacobian))
-        half_widths = COVERAGE_FACTOR_95_SCALAR * sigma[:, None] * np.sqrt(np.diagonal(covariance, axis1=1, axis2=2))
+        covariance_Lab = covariance_from_radius(flat, radius)
+    if covariance_Lab is not None:
+        error = np.broadcast_to(np.asarray(covariance_Lab, dtype=np.float64), (*leading, 3, 3)).reshape(-1, 3, 3)
+        weighted = np.swapaxes(jacobian, 1, 2) @ metric  # Jᵀ·G (n, 2, 3)
+        A = np.linalg.solve(weighted @ jacobian, weighted)  # (n, 2, 3)
+        covariance = A @ error @ np.swapaxes(A, 1, 2)
+        half_widths = COVERAGE_FACTOR_95_SCALAR * np.sqrt(np.diagonal(covariance, axis1=1, axis2=2))
     return SkinIndices(
         melanin_od=parameters[:, 0].reshape(leading),
         blood_uM_cm=parameters[:, 1].reshape(leading),

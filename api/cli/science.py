@@ -58,7 +58,11 @@ def measure(photo: Path, card_reference: str | None, regions_file: Path | None, 
         return
     lab, tone = result["lab"], result["skin_tone"]
     click.echo(f"L*a*b* (D65, CIE 1931 2°): {lab['L']:.2f} {lab['a']:.2f} {lab['b']:.2f}")
-    click.echo(f"uncertainty (95 %): ±{result['uncertainty_dE00']:.2f} ΔE00")
+    widths = result["lab_95"]
+    click.echo(
+        f"uncertainty (95 %): ±{result['uncertainty_dE00']:.2f} ΔE00; each on its own: L* ±{widths['L']:.2f}, "
+        f"a* ±{widths['a']:.2f}, b* ±{widths['b']:.2f}, ITA ±{widths['ita_deg']:.1f}°"
+    )
     click.echo(
         f"ITA {tone['ita_deg']:.1f}° ({tone['ita_class']}), hue {tone['hue_deg']:.1f}°, {tone['undertone']} "
         f"undertone, Monk tone {tone['monk_tone']}"

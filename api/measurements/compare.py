@@ -1,12 +1,11 @@
 """Two of a customer's measurements side by side: every metric's change against the measurements' noise.
 
 A change counts only beyond the two measurements' combined 95 % uncertainty, their half-widths added in quadrature
-(``color.trend.change``). Half-widths of L*, a*, b* and ITA° come from a photo's stated 95 % radius in CIEDE2000
-the way ``color.skin_indices`` reads it: an error spread evenly over the three axes, per axis σ = U95 / (1.65·√3)
-in ΔE00 units, Cov(Lab) = σ²·G⁻¹ with G the local metric of CIEDE2000 (``delta_E00_metric``), and a 95 %
-half-width of 1.96 σ along each axis or along ITA°'s gradient. The indices, evenness and spot area carry their own
-half-widths (a region's; evenness and spots measured over cameras and lights, ``color.skin_map``); the left-right
-differences state none, so their change is given without a verdict on noise. The
+(``color.trend.change``). Half-widths of L*, a*, b* and ITA° are those a photo measurement states (``lab_95``, from its
+error's covariance in CIELAB, ``color.lab_uncertainty``); a photo kept before they were stated has only its 95 % radius
+in CIEDE2000, read as an error spread evenly over the three axes (``covariance_from_radius``). The indices, evenness and
+spot area carry their own half-widths (a region's; evenness and spots measured over cameras and lights,
+``color.skin_map``); the left-right differences state none, so their change is given without a verdict on noise. The
 colour difference between the two is the CIEDE2000 itself against the two radii in quadrature.
 
 Pure: no storage, no web; the service fetches both measurements and calls ``compare``.
@@ -15,22 +14,19 @@ Pure: no storage, no web; the service fetches both measurements and calls ``comp
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Final
 
 import numpy as np
-from numpy.typing import NDArray
 
 from api.measurements.analysis_schemas import ComparedMeasurementOut, ComparisonOut, MetricChangeOut
 from api.measurements.region_schemas import RegionOut
 from api.measurements.schemas import MeasurementOut
 from color.colorimetry import delta_E00_between
-from color.skin_indices import COVERAGE_FACTOR_95_RADIUS, COVERAGE_FACTOR_95_SCALAR, delta_E00_metric
-from color.skin_tone import ITA_from_Lab
+from color.lab_uncertainty import covariance_from_radius, half_widths_95
 from color.trend import Change, change
 
-ITA_STEP: Final = 0.01  # CIELAB step of the central difference for ITA°'s gradient (ITA° is smooth off L* = 50, b* = 0)
 RELATIVE_FLOOR: Final = 1e-6  # an earlier value this close to 0 gives no percentage
 
 
@@ -64,15 +60,15 @@ def _date(moment: datetime) -> str:
     return f"{moment.day} {moment:%B %Y}"
 
 
-def lab_half_widths_95(Lab: NDArray[np.float64], uncertainty_dE00_95: float) -> dict[str, float]:
-    """95 % half-widths of L*, a*, b* and ITA° of a colour whose stated 95 % radius is ``uncertainty_dE00_95``."""
-    sigma = uncertainty_dE00_95 / COVERAGE_FACTOR_95_RADIUS
-    covariance = sigma**2 * np.linalg.inv(delta_E00_metric(Lab))
-    steps = np.eye(3) * ITA_STEP
-    gradient = (ITA_from_Lab(Lab + steps) - ITA_from_Lab(Lab - steps)) / (2 * ITA_STEP)
-    axes = COVERAGE_FACTOR_95_SCALAR * np.sqrt(np.diagonal(covariance))
-    ita = COVERAGE_FACTOR_95_SCALAR * float(np.sqrt(gradient @ covariance @ gradient))
-    return {"L": float(axes[0]), "a": float(axes[1]), "b": float(axes[2]), "ita_deg": ita}
+def lab_half_widths_95(measurement: MeasurementOut) -> dict[str, float] | None:
+    """95 % half-widths of L*, a*, b* and ITA° of a measurement: those it states, else read from its radius (None
+    when it states neither: an instrument reading)."""
+    if measurement.lab_95 is not None:
+        return measurement.lab_95.model_dump()
+    if measurement.uncertainty_dE00 is None:
+        return None
+    Lab = np.array([measurement.lab.L, measurement.lab.a, measurement.lab.b], dtype=np.float64)
+    return asdict(half_widths_95(Lab, covariance_from_radius(Lab, measurement.uncertainty_dE00)))
 
 
 def _verdict(title: str, spec: MetricSpec, moved: Change, *, relative: float | None, since: str) -> str:
@@ -117,10 +113,7 @@ def _metric_change(
 
 def _colour_metrics(before: MeasurementOut, after: MeasurementOut, since: str) -> list[MetricChangeOut]:
     Labs = [np.array([m.lab.L, m.lab.a, m.lab.b], dtype=np.float64) for m in (before, after)]
-    widths = [
-        None if m.uncertainty_dE00 is None else lab_half_widths_95(Lab, m.uncertainty_dE00)
-        for m, Lab in zip((before, after), Labs, strict=True)
-    ]
+    widths = [lab_half_widths_95(m) for m in (before, after)]
     distance = delta_E00_between(Labs[0], Labs[1])
     radii = (before.uncertainty_dE00, after.uncertainty_dE00)
     # The distance is never negative: against the two radii in quadrature, as a change from 0 to ``distance``.

@@ -71,6 +71,7 @@ PHOTO_MEASUREMENT_EXAMPLE: JsonDict = {
     "lab": {"L": 58.2, "a": 12.4, "b": 17.9},
     "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
     "uncertainty_dE00": 1.9,
+    "lab_95": {"L": 1.69, "a": 1.33, "b": 1.78, "ita_deg": 4.54},
     "skin_tone": SKIN_TONE_EXAMPLE,
     "skin_indices": SKIN_INDICES_EXAMPLE,
     "instrument": None,
@@ -89,6 +90,7 @@ INSTRUMENT_MEASUREMENT_EXAMPLE: JsonDict = {
     "lab": {"L": 58.2, "a": 12.4, "b": 17.9},
     "colour_space": {"space": "CIE 1976 L*a*b*", "white_point": "D65", "observer": "CIE 1931 2°"},
     "uncertainty_dE00": None,
+    "lab_95": None,
     "skin_tone": SKIN_TONE_EXAMPLE,
     "skin_indices": {**SKIN_INDICES_EXAMPLE, "melanin_od_95": None, "erythema_uM_cm_95": None},
     "instrument": {
@@ -202,6 +204,19 @@ class SkinToneOut(BaseModel):
     monk_delta_E00: float
 
 
+class LabHalfWidthsOut(BaseModel):
+    """95 % half-widths of each coordinate of the measured colour, each taken on its own: from the error's
+    covariance in CIELAB (the calibration's spread, and the light on the skin against the card's, which moves
+    mostly L*), so a change in one coordinate between two measurements is judged against its own noise."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"L": 1.69, "a": 1.33, "b": 1.78, "ita_deg": 4.54}]})
+
+    L: float = Field(ge=0, description="L* half-width")
+    a: float = Field(ge=0, description="a* half-width")
+    b: float = Field(ge=0, description="b* half-width")
+    ita_deg: float = Field(ge=0, description="ITA° half-width, degrees")
+
+
 class SkinIndicesOut(BaseModel):
     """Melanin and erythema (redness) indices of the measured skin (``color.skin_indices``): epidermal melanin and
     dermal blood added to or taken from a reference skin (the mean of the skin prior's spectra) that best explain
@@ -269,6 +284,7 @@ class PhotoResultOut(BaseModel):
     lab: LabD65
     colour_space: ColourSpace = ColourSpace()
     uncertainty_dE00: float = Field(description="95 % radius of the error, CIEDE2000")
+    lab_95: LabHalfWidthsOut = Field(description="95 % half-widths of L*, a*, b* and ITA°, each on its own")
     skin_tone: SkinToneOut
     calibration: CalibrationOut
     regions: list[RegionOut]
@@ -305,6 +321,13 @@ class MeasurementOut(BaseModel):
     colour_space: ColourSpace = ColourSpace()
     uncertainty_dE00: float | None = Field(
         default=None, description="95 % radius of the error, CIEDE2000; null when the instrument states none"
+    )
+    lab_95: LabHalfWidthsOut | None = Field(
+        default=None,
+        description=(
+            "95 % half-widths of L*, a*, b* and ITA°, each on its own; null for an instrument reading and for a photo "
+            "measured before they were stated (its radius is then read as an error spread evenly over the axes)"
+        ),
     )
     skin_tone: SkinToneOut
     skin_indices: SkinIndicesOut | None = Field(

@@ -25,6 +25,7 @@ from api.measurements.schemas import (
     InputMode,
     InstrumentInfo,
     InstrumentReadingIn,
+    LabHalfWidthsOut,
     MeasurementOut,
     MeasurementPage,
     PhotoResultOut,
@@ -42,6 +43,7 @@ from api.web.metrics import MEASUREMENTS
 from color.crops import measure_crops
 from color.errors import InvalidColorInput
 from color.instrument import Lab_reading_to_D65, check_skin_colour, reflectance_to_Lab_D65
+from color.lab_uncertainty import ColourUncertainty, half_widths_95
 from color.measure import Measurement, measure_photo
 from color.skin_indices import skin_indices_from_Lab
 from color.skin_tone import SkinToneDescription, describe_skin_tone
@@ -71,9 +73,10 @@ class CropsUpload:
     card: str | None
 
 
-def skin_indices_out(Lab: Any, uncertainty_dE00_95: float | None) -> SkinIndicesOut:
+def skin_indices_out(Lab: Any, uncertainty: ColourUncertainty | None) -> SkinIndicesOut:
     """The melanin and erythema indices of a measured colour, half-widths from its stated uncertainty (if any)."""
-    indices = skin_indices_from_Lab(Lab, uncertainty_dE00_95)
+    covariance = None if uncertainty is None else uncertainty.covariance(Lab)
+    indices = skin_indices_from_Lab(Lab, covariance_Lab=covariance)
 
     def number(value: Any, digits: int) -> float | None:
         value = float(value)
@@ -85,6 +88,14 @@ def skin_indices_out(Lab: Any, uncertainty_dE00_95: float | None) -> SkinIndices
         erythema_uM_cm=round(float(indices.blood_uM_cm), 3),
         erythema_uM_cm_95=number(indices.blood_uM_cm_95, 3),
         off_model_dE00=round(float(indices.residual_dE00), 3),
+    )
+
+
+def lab_half_widths_out(Lab: Any, uncertainty: ColourUncertainty) -> LabHalfWidthsOut:
+    """Each coordinate's 95 % half-width at the measured colour (``color.lab_uncertainty``)."""
+    widths = half_widths_95(Lab, uncertainty.covariance(Lab))
+    return LabHalfWidthsOut(
+        L=round(widths.L, 2), a=round(widths.a, 2), b=round(widths.b, 2), ita_deg=round(widths.ita_deg, 2)
     )
 
 
@@ -105,6 +116,7 @@ def photo_result(measured: Measurement) -> PhotoResultOut:
     return PhotoResultOut(
         lab=lab_out(measured.Lab_D65),
         uncertainty_dE00=round(measured.uncertainty_dE00_95, 2),
+        lab_95=lab_half_widths_out(measured.Lab_D65, measured.uncertainty),
         skin_tone=skin_tone_out(measured.skin_tone),
         calibration=CalibrationOut(
             card_id=measured.card_id,
@@ -217,8 +229,9 @@ class MeasurementService:
             consent=consent,
             lab=result.lab,
             uncertainty_dE00=result.uncertainty_dE00,
+            lab_95=result.lab_95,
             skin_tone=result.skin_tone,
-            skin_indices=skin_indices_out(measured.Lab_D65, measured.uncertainty_dE00_95),
+            skin_indices=skin_indices_out(measured.Lab_D65, measured.uncertainty),
             calibration=result.calibration,
             regions=result.regions,
             cheek_difference_dE00=result.cheek_difference_dE00,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from color.measure import CARD_FACE_LIGHT_SIGMA, lightness_error_dE00, uncertainty_95
+from color.lab_uncertainty import lightness_error_dE00, uncertainty_95
+from color.measure import CARD_FACE_LIGHT_SIGMA
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,7 @@ def test_measure_prints_text(tmp_path: Path, settings_env: Callable[..., None]) 
     assert result.exit_code == 0, result.output
     assert "L*a*b* (D65, CIE 1931 2°)" in result.output
     assert "uncertainty (95 %)" in result.output
+    assert "each on its own: L* ±" in result.output
     cheeks = [line for line in result.output.splitlines() if line.strip().startswith(("left_cheek:", "right_cheek:"))]
     assert len(cheeks) == 2  # each region's metrics, as the JSON has them
     assert all("ITA" in line and "melanin" in line and "unevenness" in line and "spots" in line for line in cheeks)

@@ -11,15 +11,12 @@ import numpy as np
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from numpy.testing import assert_allclose
 
 from api.measurements.compare import compare, lab_half_widths_95
 from api.measurements.region_schemas import LeftRightOut, RegionOut, SpotsOut
-from api.measurements.schemas import MeasurementOut, SkinIndicesOut, SkinToneOut
+from api.measurements.schemas import LabHalfWidthsOut, MeasurementOut, SkinIndicesOut, SkinToneOut
 from api.web.tokens import Role
 from color.colorimetry import delta_E00_between
-from color.skin_indices import sample_Lab_within
-from color.skin_tone import ITA_from_Lab
 from tests.api.privacy.helpers import grant_history
 from tests.api.web.test_problems import READING, assert_problem
 
@@ -83,21 +80,28 @@ class TestCompare:
         distance = _by(result, "delta_E00")
         assert distance.combined_95 == pytest.approx(np.hypot(1.0, 2.0), abs=1e-4)
         assert distance.difference == pytest.approx(delta_E00_between([58, 14, 18], [58, 14, 18]), abs=1e-4)
-        w1, w2 = (lab_half_widths_95(np.array([58.0, 14.0, 18.0]), u) for u in (1.0, 2.0))
+        w1, w2 = (lab_half_widths_95(measurement("msr", MARCH, uncertainty=u)) for u in (1.0, 2.0))
+        assert w1 is not None
+        assert w2 is not None
         assert _by(result, "b").combined_95 == pytest.approx(np.hypot(w1["b"], w2["b"]), abs=1e-3)
         assert _by(result, "melanin_od").combined_95 == pytest.approx(np.hypot(0.05, 0.05), abs=1e-6)
 
-    def test_lab_half_widths_cover_95_percent_of_the_stated_error(self) -> None:
-        """The half-widths read the radius as color.skin_indices does: a Monte Carlo draw of that error falls within
-        each axis's (and ITA°'s) half-width 95 % of the time."""
-        Lab = np.array([58.0, 14.0, 18.0])
-        widths = lab_half_widths_95(Lab, 2.0)
-        draws = sample_Lab_within(np.tile(Lab, (20000, 1)), np.full(20000, 2.0), np.random.default_rng(3))
-        for axis, name in enumerate(("L", "a", "b")):
-            inside = np.mean(np.abs(draws[:, axis] - Lab[axis]) <= widths[name])
-            assert_allclose(inside, 0.95, atol=0.01)
-        ita_inside = np.mean(np.abs(ITA_from_Lab(draws) - ITA_from_Lab(Lab)) <= widths["ita_deg"])
-        assert_allclose(ita_inside, 0.95, atol=0.01)
+    def test_stated_half_widths_are_used_over_the_radius(self) -> None:
+        """A photo that states each coordinate's half-width (its error mostly the light on the face, so L* wide
+        and a* narrow) is judged by them: the same a* drop is beyond noise with them and not with the radius
+        alone read as an isotropic error; L*'s noise is the wider stated one."""
+        stated = {"lab_95": LabHalfWidthsOut(L=4.0, a=1.2, b=1.5, ita_deg=9.0)}
+        before, after = (measurement(i, t, a=a, uncertainty=4.5) for i, t, a in (("msr_a", MARCH, 14.0),
+                                                                                 ("msr_b", JUNE, 11.5)))  # fmt: skip
+        assert _by(compare(before, after), "a").beyond_noise is False
+        sharp = compare(before.model_copy(update=stated), after.model_copy(update=stated))
+        assert _by(sharp, "a").beyond_noise is True
+        assert _by(sharp, "a").combined_95 == pytest.approx(np.hypot(1.2, 1.2), abs=1e-3)
+        assert _by(sharp, "L").combined_95 == pytest.approx(np.hypot(4.0, 4.0), abs=1e-3)
+        assert _by(sharp, "ita_deg").combined_95 == pytest.approx(np.hypot(9.0, 9.0), abs=1e-3)
+
+    def test_an_instrument_reading_has_no_half_widths(self) -> None:
+        assert lab_half_widths_95(measurement("msr_a", MARCH, uncertainty=None)) is None
 
     def test_instrument_readings_state_no_uncertainty_so_noise_cannot_be_told(self) -> None:
         result = compare(

@@ -75,6 +75,9 @@ def test_photo_measurement_is_stored_as_numbers_only(
     assert body["source"] == "photo"
     assert body["calibration"]["card_id"] == "tm-skin-v1"
     assert body["uncertainty_dE00"] > 0
+    widths = body["lab_95"]  # each coordinate's own: the light on the face widens L*, not a* and b*
+    assert set(widths) == {"L", "a", "b", "ita_deg"}
+    assert widths["L"] > widths["a"] > 0
     assert [r["name"] for r in body["regions"]] == ["left_cheek", "right_cheek"]
     assert writes == [], f"files were written while measuring a photo: {writes}"
     # Redis holds the numbers, never the photo: no JPEG bytes and nothing photo-sized.

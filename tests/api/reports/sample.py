@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from api.measurements.region_schemas import RegionOut, SpotsOut
 from api.measurements.schemas import CalibrationOut, InstrumentInfo, MeasurementOut, SceneWhiteOut
-from api.measurements.service import lab_out, skin_indices_out, skin_tone_out
+from api.measurements.service import lab_half_widths_out, lab_out, skin_indices_out, skin_tone_out
 from api.reports.data import Lab_D65_to_sRGB_display
+from color.lab_uncertainty import ColourUncertainty
 from color.skin_tone import describe_skin_tone
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+UNCERTAINTY = ColourUncertainty(spread_rms_dE00=0.9, light_sigma=0.035)  # a radius of about 2.15 ΔE00
 REGION_OFFSETS = {"left_cheek": (0.0, 0.6, 0.2), "right_cheek": (0.4, 0.2, 0.1), "forehead": (1.5, -1.0, 0.6),
                   "chin": (-0.8, 0.9, -0.3)}  # fmt: skip
 
@@ -26,7 +30,7 @@ def _region(name: str, Lab: tuple[float, float, float], i: int, *, detailed: boo
     base = RegionOut(name=name, lab=lab_out(region_Lab), pixels=8000, skin_pixels=7300, spread_dE00=1.1)
     if not detailed:
         return base
-    indices = skin_indices_out(region_Lab, 2.5)
+    indices = skin_indices_out(region_Lab, UNCERTAINTY)
     return base.model_copy(
         update={
             "ita_deg": round(describe_skin_tone(region_Lab).ita_deg, 2),
@@ -61,9 +65,10 @@ def photo(i: int, taken: datetime, *, detailed: bool = True, a: float | None = N
         created_at=taken,
         consent="2026-01",
         lab=lab_out(Lab),
-        uncertainty_dE00=2.1,
+        uncertainty_dE00=round(UNCERTAINTY.radius_95(np.array(Lab)), 2),
+        lab_95=lab_half_widths_out(Lab, UNCERTAINTY),
         skin_tone=skin_tone_out(describe_skin_tone(Lab)),
-        skin_indices=skin_indices_out(Lab, 2.1),
+        skin_indices=skin_indices_out(Lab, UNCERTAINTY),
         calibration=CalibrationOut(
             card_id="tm-skin-v1",
             card_batch="nominal",
