@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
-from color.light_field import LightField, even_light, fit_light_field, spans_two_directions
+from color.light_field import LightField, even_light, fit_light_field, refine_on_all_patches
 from color.packaged_data import VirtualSkin, load_spectral_basis
 from color.quality import as_shot_white_xy, check_calibration_consistency, check_photo, check_white_balance_gains
 from color.sampling import PatchSamples, sRGB_decoding_LUT
@@ -258,11 +258,11 @@ def prepare(
     With the patches' centres in the photo (and its width), the light over the card is fitted too, first on the
     smooth cubic tone curve. The neutrals' spread around that plane is what ``light.residual_spread`` reports
     (``check_even_light``): the shaped curve passes through every neutral, so a neutral in a patch of other
-    light (glare, a shadow's edge) shows only against the smooth one. When the neutrals span the card in two
-    directions, the shaped curve is then fitted with that light taken out, so that a gradient over the card
-    goes to the light field and not into the curve; along one row (the ColorChecker's) a gradient cannot be
-    told from the curve's shape, and the smooth curve's misfit would pass for one, so the shaped curve is fitted
-    to the neutrals as they are. The light field is fitted again on the shaped curve.
+    light (glare, a shadow's edge) shows only against the smooth one. The plane is refined on every patch
+    (``refine_on_all_patches``: the neutrals alone cannot tell a gradient along their own ramp from the curve's
+    shape), the shaped curve is fitted with that light taken out, so that a gradient over the card goes to the
+    light field and not into the curve, and the plane is refined again on the shaped curve. The patches are
+    then divided by it: every patch as lit at the neutrals' centre, from which the skin's light is counted.
     """
     if prior.reflectance.shape[1] != card.reflectance.shape[1]:
         raise ValueError("the skin prior and the card must share one wavelength grid")
@@ -273,16 +273,18 @@ def prepare(
     Y = card.XYZ_D65[:, 1]
     light, log_light = even_light(np.zeros(2)), None
     if patch_centres_px is not None and image_width is not None:
-        smooth = fit_tone_model(samples.RGB_linear, Y, neutral_usable, shaped=False)
-        first = fit_light_field(card, smooth.apply(samples.RGB_linear), usable, patch_centres_px, image_width)
-        if spans_two_directions(patch_centres_px[neutral_usable]):
-            log_light = np.log([first.ratio_at(centre) for centre in patch_centres_px])
+        smooth = fit_tone_model(samples.RGB_linear, Y, neutral_usable, shaped=False).apply(samples.RGB_linear)
+        first = fit_light_field(card, smooth, usable, patch_centres_px, image_width)
+        light = refine_on_all_patches(card, smooth, usable, patch_centres_px, image_width=image_width, light=first)
+        log_light = np.log([light.ratio_at(centre) for centre in patch_centres_px])
     tone = fit_tone_model(samples.RGB_linear, Y, neutral_usable, log_light=log_light)
     check_white_balance_gains(tone.gains)
     linear = tone.apply(samples.RGB_linear)
     if patch_centres_px is not None and image_width is not None:
-        shaped_light = fit_light_field(card, linear, usable, patch_centres_px, image_width)
-        light = replace(shaped_light, residual_spread=first.residual_spread)
+        light = refine_on_all_patches(card, linear, usable, patch_centres_px, image_width=image_width, light=light)
+        light = replace(light, residual_spread=first.residual_spread)
+        # Every patch as lit at the neutrals' centre, where the skin's light ratio is counted from.
+        linear = linear / np.array([light.ratio_at(centre) for centre in patch_centres_px])[:, None]
     # Virtual skin: responses predicted through the spectral response the card reveals.
     response = estimate_spectral_response(card.reflectance[usable], linear[usable], load_spectral_basis())
     return PreparedPhoto(
