@@ -150,14 +150,15 @@ def refine_on_all_patches(
             return light
         noise = max(float(np.std(residual[kept], ddof=design.shape[1])), MIN_NOISE)
         # The prior on the whole gradient (mean zero): on the step δg it is centred on minus the current gradient.
+        plane = slice(terms.shape[1], terms.shape[1] + 2)  # the step's two columns, after the correction's terms
         prior = np.zeros(design.shape[1])
-        prior[6:8] = prior_precision
+        prior[plane] = prior_precision
         precision = design[kept].T @ design[kept] / noise**2 + np.diag(prior)
         right = design[kept].T @ np.ones(int(kept.sum())) / noise**2
-        right[6:8] -= prior_precision * gradient
+        right[plane] -= prior_precision * gradient
         inverse = np.linalg.inv(precision)
-        step = (inverse @ right)[6:8]
-        gradient, covariance = gradient + step, np.asarray(inverse[6:8, 6:8], dtype=np.float64)
+        step = (inverse @ right)[plane]
+        gradient, covariance = gradient + step, np.asarray(inverse[plane, plane], dtype=np.float64)
         if float(np.linalg.norm(step)) * image_width < REFINE_TOLERANCE:
             break
     return replace(light, gradient=gradient, covariance=covariance)
