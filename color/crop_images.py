@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from color.decode import EXIF_ORIENTATION, TRANSPOSING_ORIENTATIONS, truncation
+from color.decode import EXIF_ORIENTATION, TRANSPOSING_ORIENTATIONS, truncation, upright
 from color.errors import InvalidCrops
 
 CROPS_HINT = "Take the photo again in the app; if this keeps happening, update the app."
@@ -85,21 +85,6 @@ def read_crop_header(data: bytes, part: str) -> CropHeader:
         raise InvalidCrops(f"The crop {part!r} has an invalid EXIF orientation.", hint=CROPS_HINT)
     upright = (height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)
     return CropHeader(image_format, mode, bit_depth, orientation, upright)
-
-
-def upright(BGR: NDArray[np.uint8], orientation: int) -> NDArray[np.uint8]:
-    """Pixels as stored → as displayed, for EXIF orientation 1-8 (CIPA DC-008, tag 0x0112)."""
-    turned = {
-        1: BGR,
-        2: BGR[:, ::-1],
-        3: BGR[::-1, ::-1],
-        4: BGR[::-1],
-        5: BGR.swapaxes(0, 1),
-        6: np.rot90(BGR, -1),
-        7: BGR[::-1, ::-1].swapaxes(0, 1),
-        8: np.rot90(BGR, 1),
-    }[orientation]
-    return np.ascontiguousarray(turned)
 
 
 def decode_crop(data: bytes, header: CropHeader, part: str) -> NDArray[np.uint8]:

@@ -68,8 +68,9 @@ def sniff_format(data: bytes) -> str:
     raise UnsupportedImage("The file is not a JPEG, PNG or HEIC photo.", hint=UNSUPPORTED_IMAGE_HINT)
 
 
-def _upright_size(data: bytes) -> tuple[int, int]:
-    """Width and height as displayed, from the header alone: size checked first, then EXIF orientation."""
+def _upright_size(data: bytes) -> tuple[tuple[int, int], int]:
+    """Width and height as displayed and the EXIF orientation (1-8; 1 when absent or out of range), from the
+    header alone: the size is checked first. This reading is the one the pixels are turned by (``upright``)."""
     Image.MAX_IMAGE_PIXELS = None  # we check the size ourselves, before decoding
     try:
         image = Image.open(io.BytesIO(data))
@@ -80,9 +81,26 @@ def _upright_size(data: bytes) -> tuple[int, int]:
         check_image_size(width, height)
         try:
             orientation = image.getexif().get(EXIF_ORIENTATION, 1)
-        except (OSError, SyntaxError, ValueError):  # unreadable EXIF: the decoder ignores it too
+        except (OSError, SyntaxError, ValueError):  # unreadable EXIF: taken as no turn
             orientation = 1
-    return (height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)
+    if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+        orientation = 1
+    return ((height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)), orientation
+
+
+def upright(BGR: NDArray[np.uint8], orientation: int) -> NDArray[np.uint8]:
+    """Pixels as stored → as displayed, for EXIF orientation 1-8 (CIPA DC-008, tag 0x0112)."""
+    turned = {
+        1: BGR,
+        2: BGR[:, ::-1],
+        3: BGR[::-1, ::-1],
+        4: BGR[::-1],
+        5: BGR.swapaxes(0, 1),
+        6: np.rot90(BGR, -1),
+        7: BGR[::-1, ::-1].swapaxes(0, 1),
+        8: np.rot90(BGR, 1),
+    }[orientation]
+    return np.ascontiguousarray(turned)
 
 
 def photo_pixels(data: bytes) -> int:
@@ -143,7 +161,7 @@ def decode_photo(data: bytes, *, min_long_side: int | None = None) -> DecodedPho
     if image_format == "heic":
         BGR, size = _decode_heic(data)
         return DecodedPhoto(BGR=BGR, image_format=image_format, size=size, scale=BGR.shape[1] / size[0])
-    size = _upright_size(data)
+    size, orientation = _upright_size(data)
     factor = 1
     if image_format == "jpeg" and min_long_side:
         while factor < max(REDUCED_FLAGS) and max(size) / (factor * 2) >= min_long_side:
@@ -153,10 +171,15 @@ def decode_photo(data: bytes, *, min_long_side: int | None = None) -> DecodedPho
     problem = truncation(data, image_format)
     if problem is not None:
         raise CorruptImage(f"The photo {problem}.", hint=CORRUPT_IMAGE_HINT)
-    # IMREAD_COLOR applies the EXIF orientation, so region coordinates refer to the upright image.
-    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), REDUCED_FLAGS[factor])
+    # The orientation read above is applied here, not by OpenCV: its own EXIF reading can differ from Pillow's
+    # (an orientation stored as another type, a PNG's eXIf chunk), and the stated size must match the pixels.
+    flags = REDUCED_FLAGS[factor] | cv2.IMREAD_IGNORE_ORIENTATION
+    decoded = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     if decoded is None:
         raise CorruptImage("The photo's image data cannot be decoded.", hint=CORRUPT_IMAGE_HINT)
-    BGR = _shrink(np.asarray(decoded, dtype=np.uint8), _reduction((decoded.shape[1], decoded.shape[0])))
+    decoded = upright(np.asarray(decoded, dtype=np.uint8), orientation)
+    if abs(decoded.shape[1] * factor - size[0]) >= factor or abs(decoded.shape[0] * factor - size[1]) >= factor:
+        raise CorruptImage("The photo's pixels do not have the size its header states.", hint=CORRUPT_IMAGE_HINT)
+    BGR = _shrink(decoded, _reduction((decoded.shape[1], decoded.shape[0])))
     del decoded
     return DecodedPhoto(BGR=BGR, image_format=image_format, size=size, scale=BGR.shape[1] / size[0])

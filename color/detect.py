@@ -17,7 +17,7 @@ number, and markers that are not those of one card ask for a retake.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from color.card import CardLayout
 from color.card_identity import MarkerReading, check_one_card, printed_marker_ids, read_markers
+from color.marker_search import detect_markers
 from color.patch_grid import find_patch_grids
 from color.quality import Retake, check_markers_found, check_pose
 
@@ -156,12 +157,12 @@ def _readings(
     (``refineDetectedMarkers``)."""
     image = np.ascontiguousarray(view.image[:, ::-1]) if mirrored else view.image
     detector = _detector(dictionary_name, view)
-    corners, ids, rejected = detector.detectMarkers(image)
+    corners, ids, rejected = detect_markers(image, lambda part: _detector(dictionary_name, replace(view, image=part)))
     found = _photo_markers(view, corners, ids, mirrored=mirrored)
     readings = []
     for layout in (layout for layout in marker_layouts if layout.aruco_dictionary == dictionary_name):
         reading = read_markers(layout, found)
-        if reading is not None and view.recover and len(reading.corners_px) < len(layout.markers):
+        if reading is not None and ids is not None and view.recover and len(reading.corners_px) < len(layout.markers):
             board = _board(layout, reading.batch_number, detector.getDictionary(), mirrored=mirrored)
             more, more_ids, _, _ = detector.refineDetectedMarkers(image, board, corners, ids, rejected)
             reading = read_markers(layout, _photo_markers(view, more, more_ids, mirrored=mirrored)) or reading

@@ -86,6 +86,20 @@ def is_simple_polygon(polygon: NDArray[np.float64]) -> bool:
     return not bool(np.any(crossing & ~adjacent))
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _polygon(name: str, points: list[Any]) -> NDArray[np.float64]:
+    """The points as floats; numbers only: "304" or true is no coordinate, though NumPy would read it as one."""
+    if not all(isinstance(point, list) and all(_is_number(v) for v in point) for point in points):
+        raise InvalidRegions(f"Region {name!r}: every point must be [x, y] numbers.")
+    try:
+        return np.array(points, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer of hundreds of digits
+        raise InvalidRegions(f"Region {name!r}: every point must be [x, y] numbers.") from exc
+
+
 def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
     """Validate ``[{"name": ..., "polygon": [[x, y], ...]}, ...]`` against the upright image size."""
     if not isinstance(document, list) or not document:
@@ -98,14 +112,12 @@ def parse_regions(document: Any, image_size: tuple[int, int]) -> list[Region]:
         if not isinstance(item, dict) or set(item) != {"name", "polygon"}:
             raise InvalidRegions(f"Region {index} must have exactly the keys 'name' and 'polygon'.")
         name, points = item["name"], item["polygon"]
-        if not isinstance(name, str) or not 0 < len(name) <= MAX_REGION_NAME:
-            raise InvalidRegions(f"Region {index} needs a name of 1-{MAX_REGION_NAME} characters.")
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_REGION_NAME or not name.isprintable():
+            # printable: no control characters, and no lone surrogate, which no response or record can encode
+            raise InvalidRegions(f"Region {index} needs a name of 1-{MAX_REGION_NAME} printable characters.")
         if not isinstance(points, list) or not 3 <= len(points) <= MAX_POLYGON_POINTS:
             raise InvalidRegions(f"Region {name!r} needs a polygon of 3-{MAX_POLYGON_POINTS} points.")
-        try:
-            polygon = np.array(points, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an integer of hundreds of digits
-            raise InvalidRegions(f"Region {name!r}: every point must be [x, y] numbers.") from exc
+        polygon = _polygon(name, points)
         if polygon.shape != (len(points), 2) or not np.all(np.isfinite(polygon)):
             raise InvalidRegions(f"Region {name!r}: every point must be [x, y] finite numbers.")
         if np.any(polygon < 0) or np.any(polygon[:, 0] > width - 1) or np.any(polygon[:, 1] > height - 1):

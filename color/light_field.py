@@ -156,7 +156,10 @@ def refine_on_all_patches(
         precision = design[kept].T @ design[kept] / noise**2 + np.diag(prior)
         right = design[kept].T @ np.ones(int(kept.sum())) / noise**2
         right[plane] -= prior_precision * gradient
-        inverse = np.linalg.inv(precision)
+        try:
+            inverse = np.linalg.inv(precision)
+        except np.linalg.LinAlgError:  # patches whose responses carry no colour: no plane can be read from them
+            return light
         step = (inverse @ right)[plane]
         gradient, covariance = gradient + step, np.asarray(inverse[plane, plane], dtype=np.float64)
         if float(np.linalg.norm(step)) * image_width < REFINE_TOLERANCE:

@@ -38,12 +38,12 @@ from color.patch_grid import find_patch_grids
 from color.quality import (
     CARD_MARGIN_MM,
     MIN_PATCH_PX,
-    QualityCheck,
     Retake,
     check_even_light,
+    check_has_colour,
     check_region_off_card,
-    quality_report,
 )
+from color.quality_report import QualityCheck, quality_report
 from color.sampling import sample_patches
 from color.skin import Region, RegionColour, combine_regions, parse_regions, region_pixels
 from color.skin_analysis import analyse_regions
@@ -69,7 +69,9 @@ SKIN_METAMERISM_RMS_DE00 = 0.6
 # on seed 2037.)
 CARD_FACE_LIGHT_SIGMA = 0.12
 # Reasons to leave one region out while another can still be measured.
-REGION_RETAKE_CODES = frozenset({Retake.REGION_NOT_SKIN.code, Retake.TOO_LITTLE_SKIN.code})
+# A region refused for these is left out and the others measured (a cheek too bright for the camera beside one
+# that is not: the photo is still answered from the other).
+REGION_RETAKE_CODES = frozenset({Retake.REGION_NOT_SKIN.code, Retake.TOO_LITTLE_SKIN.code, Retake.OVEREXPOSED.code})
 # Large JPEGs are decoded at 1/2 or 1/4 scale while the long side stays at least this long: a card next to
 # the cheek keeps well over 32 px per patch, and averaging needs no more. Smaller cards trigger a retry at
 # full resolution. The effect on the result is measured in bench/bench_measurement.py.
@@ -297,6 +299,7 @@ def measure_image(
     background, in deep shadow) is left out and the result says why; the photo is refused only when no
     region is left.
     """
+    check_has_colour(photo.BGR)
     photo, reference, pose = _locate(photo, cards, full_resolution)
     samples = sample_patches(photo.BGR, pose)
     if regions is None:
@@ -325,9 +328,11 @@ def measure_image(
     measured = [colour.name for colour in colours]
 
     loo_skin = calibration.card_skin_loo_dE00()
-    light_sigma = float(
-        np.hypot(max(light.relative_sigma_at(region_centres[n]) for n in measured), CARD_FACE_LIGHT_SIGMA)
-    )
+    # Skin left out as clipped biases the colour darker by at least this (log) factor: an error of lightness like
+    # the light's, so it widens the light term (along the line it moves the colour), not the isotropic spread.
+    clipped = max(float(np.log(colour.clipped_brightness)) for colour in colours)
+    light_on_face = max(light.relative_sigma_at(region_centres[n]) for n in measured)
+    light_sigma = float(np.sqrt(light_on_face**2 + CARD_FACE_LIGHT_SIGMA**2 + clipped**2))
     components = [loo_skin, calibration.skin_model_dE00(), SKIN_METAMERISM_RMS_DE00, cheek_difference / 2]
     uncertainty = ColourUncertainty(float(np.sqrt(np.sum(np.square(components)))), light_sigma)
     quality = quality_report(
@@ -340,6 +345,7 @@ def measure_image(
         regions_refused={name: f"{error.code}: {error.detail}" for name, error in refused.items()},
         regions_total=sum(in_skin_tone(r.name) for r in parsed) or len(parsed),
         light_on_regions=max(abs(ratios[n] - 1.0) for n in measured),
+        clipped_shift_dE00=max(colour.clipped_shift_dE00 for colour in colours),
     )
     measurement = Measurement(
         Lab_D65=Lab,

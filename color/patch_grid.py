@@ -20,7 +20,9 @@ so a chart that is tilted, in perspective, touching the face or partly hidden is
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,6 +30,12 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 MIN_AREA_PX = 40  # a chip smaller than about 6 × 6 px cannot be told from noise
+# Outlines of one size (areas within a factor OUTLINE_SIZE_STEP) a mask may offer: real photos give 20-100 of all
+# sizes a mask, a photo of small tiles 8,000 of one size, each a few hundred microseconds to test. Beyond this
+# the rest of that size is not tested: a mosaic costs about what a chart does, and a chart's chips, of one size,
+# are still tested beside clutter of other sizes, however much of it there is.
+MAX_OUTLINES_PER_SIZE = 150
+OUTLINE_SIZE_STEP = 1.5
 MAX_AREA_SHARE = 1 / 30  # no chip covers more than this share of the photo
 MIN_FILL = 0.85  # contour area over its convex hull (and over its minimum-area rectangle, when not a 4-gon)
 MAX_SIDE_RATIO = 2.2  # longest over shortest side of a chip: a square seen at up to about 60° of slant
@@ -98,6 +106,20 @@ def _quad_chip(contour: NDArray[np.int32]) -> Chip | None:
     return Chip(centre=centre, side=float(np.sqrt(area)), axes=axes)
 
 
+def _outlines_to_test(contours: Sequence[Any], max_area: float) -> list[int]:
+    """Indices of the outlines of chip area, at most ``MAX_OUTLINES_PER_SIZE`` of each size, in the mask's order."""
+    areas = np.array([cv2.contourArea(contour) for contour in contours])
+    sized = np.flatnonzero((areas >= MIN_AREA_PX) & (areas <= max_area))
+    size_class = np.floor(np.log(areas[sized]) / np.log(OUTLINE_SIZE_STEP)).astype(int)
+    taken: dict[int, int] = {}
+    chosen = []
+    for index, size in zip(sized.tolist(), size_class.tolist(), strict=True):
+        if taken.get(size, 0) < MAX_OUTLINES_PER_SIZE:
+            taken[size] = taken.get(size, 0) + 1
+            chosen.append(index)
+    return chosen
+
+
 def chip_candidates(grey: NDArray[np.uint8]) -> list[Chip]:
     """Even-toned convex quadrilaterals of chip size in a grey image."""
     short = min(grey.shape)
@@ -115,10 +137,8 @@ def chip_candidates(grey: NDArray[np.uint8]) -> list[Chip]:
     chips: list[Chip] = []
     for mask in masks:
         contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            if not MIN_AREA_PX <= cv2.contourArea(contour) <= max_area:
-                continue
-            chip = _quad_chip(np.asarray(contour, dtype=np.int32))
+        for index in _outlines_to_test(contours, max_area):
+            chip = _quad_chip(np.asarray(contours[index], dtype=np.int32))
             if chip is not None:
                 chips.append(chip)
     return _merge_duplicates(chips)

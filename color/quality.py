@@ -12,12 +12,11 @@ The pipeline (``color.measure``) runs these checks as it goes, in this order:
 
 A failed check raises ``RetakeNeeded`` whose ``code`` and ``hint`` come from ``Retake``, the table of every
 reason to ask for a new photo. Codes are stable (the HTTP API's problem codes); hints are what a person
-holding a phone can act on. The checks a measurement passed are reported as ``QualityCheck`` rows.
+holding a phone can act on. The checks a measurement passed are reported by ``color.quality_report``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -27,10 +26,9 @@ from numpy.typing import NDArray
 
 from color.card import PatchKind, ReferenceCard
 from color.colorimetry import XYZ_to_Lab_D65
-from color.errors import CorruptImage, ImageTooLarge, ImageTooSmall, RetakeNeeded
+from color.errors import CorruptImage, ImageTooLarge, ImageTooSmall, RetakeNeeded, UnsupportedImage
 
 if TYPE_CHECKING:  # only for annotations: these modules import this one
-    from color.calibrate import Calibration
     from color.detect import CardPose
     from color.sampling import PatchSamples
 
@@ -122,6 +120,8 @@ UNSUPPORTED_IMAGE_HINT = "Send the photo as JPEG, PNG or HEIC."
 CORRUPT_IMAGE_HINT = "Take the photo again with the phone's camera app and send it as it was saved."
 IMAGE_TOO_LARGE_HINT = "Send the photo at the camera's normal resolution."
 IMAGE_TOO_SMALL_HINT = "Send the full-resolution photo, not a thumbnail."
+NO_COLOUR_HINT = "Turn off black-and-white or mono filters and take the photo in colour."
+GREY_CHECK_STRIDE = 8  # every 8th pixel each way: a colour photo's noise alone makes its channels differ there
 
 # 1. The image.
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo is the largest we accept; decoded RGB is 150 MB
@@ -152,6 +152,10 @@ MIN_KEPT_SHARE = 0.3  # of a region's pixels that must be evenly lit skin
 MIN_KEPT_PIXELS = 200
 MAX_NEUTRAL_EXPOSURE_SPREAD = 0.2  # spread (log units) of the neutrals' light around one plane across the card
 MAX_CHEEK_DIFFERENCE_DE00 = 4.0  # reported, not enforced: cheeks this far apart are worth a look
+# Skin too bright for the phone (a channel clipped) is left out, which darkens a region's colour; with its clipped
+# values (a floor) the colour moves at least so much (``color.skin_colour``). Beyond the accuracy goal's 95th
+# percentile the region is refused as overexposed: its colour would be off by at least that.
+MAX_OVEREXPOSURE_SHIFT_DE00 = 2.0
 CARD_MARGIN_MM = 3.0  # the card's outline widened by this much: its edge, blur and the shadow it casts
 MIN_OFF_CARD_SHARE = 0.5  # a region may graze the card (that part is left out), not lie mostly on it
 MIN_SKIN_COLOUR_SHARE = 0.5  # of a region's unsaturated pixels with a skin hue (hair, fabric, walls have few)
@@ -159,6 +163,13 @@ MIN_SKIN_COLOUR_SHARE = 0.5  # of a region's unsaturated pixels with a skin hue 
 # lit cheek, skin varies by a few ΔE00. The smaller group is left out when the larger holds MIN_MAIN_SURFACE_SHARE.
 TWO_SURFACES_DE00 = 10.0
 MIN_MAIN_SURFACE_SHARE = 0.6
+
+
+def check_has_colour(BGR: NDArray[np.uint8]) -> None:
+    """Refuse a black-and-white photo (its three channels equal): it holds no colour to measure."""
+    sample = BGR[::GREY_CHECK_STRIDE, ::GREY_CHECK_STRIDE]
+    if np.array_equal(sample[..., 0], sample[..., 1]) and np.array_equal(sample[..., 1], sample[..., 2]):
+        raise UnsupportedImage("The photo is black and white: it holds no colour to measure.", hint=NO_COLOUR_HINT)
 
 
 def check_image_size(width: int, height: int) -> None:
@@ -319,77 +330,3 @@ def check_even_light(spread: float) -> None:
         raise Retake.UNEVEN_LIGHT.error(
             "The light falls unevenly across the card, so the face may be lit differently too."
         )
-
-
-@dataclass(frozen=True, slots=True)
-class QualityCheck:
-    name: str
-    passed: bool
-    value: float | None
-    limit: float | None
-    detail: str
-
-
-def quality_report(
-    pose: CardPose,
-    samples: PatchSamples,
-    calibration: Calibration,
-    exposure_spread: float,
-    cheek_difference_dE00: float,
-    *,
-    left_out_share: float = 0.0,
-    regions_refused: dict[str, str] | None = None,
-    regions_total: int = 0,
-    light_on_regions: float = 0.0,
-) -> list[QualityCheck]:
-    """The checks of a measured photo, with their values and limits, as reported beside its colour."""
-    return [
-        QualityCheck("card_found", True, float(len(pose.markers_found)), 4.0, f"markers {list(pose.markers_found)}"),
-        QualityCheck("card_size", True, round(pose.px_per_mm, 2), None, "pixels per millimetre on the card"),
-        QualityCheck(
-            "glare", not bool(samples.glare.any()), float(samples.glare.sum()), 0.0, "patches with a highlight"
-        ),
-        QualityCheck(
-            "calibration_fit",
-            True,
-            round(calibration.photo_consistency_dE00(), 3),
-            POOR_FIT_LOO_DE00,
-            "median leave-one-out ΔE00 of a card-only fit (the photo's consistency)",
-        ),
-        QualityCheck(
-            "even_light_on_card",
-            exposure_spread <= MAX_NEUTRAL_EXPOSURE_SPREAD,
-            round(exposure_spread, 3),
-            MAX_NEUTRAL_EXPOSURE_SPREAD,
-            "spread of the card's greys around one plane of light (log units)",
-        ),
-        QualityCheck(
-            "regions_on_skin",
-            left_out_share == 0.0,
-            round(left_out_share, 3),
-            None,
-            "largest share of a region left out as the card or a second surface (hair, shadow, background)",
-        ),
-        QualityCheck(
-            "regions_used",
-            not regions_refused,
-            float(regions_total - len(regions_refused or {})),
-            float(regions_total),
-            "; ".join(f"{name} left out ({reason})" for name, reason in (regions_refused or {}).items())
-            or "every region is skin",
-        ),
-        QualityCheck(
-            "light_on_cheeks",
-            True,
-            round(light_on_regions, 3),
-            None,
-            "largest relative difference of the light on a cheek from the card's, corrected (the card's greys)",
-        ),
-        QualityCheck(
-            "cheeks_agree",
-            cheek_difference_dE00 <= MAX_CHEEK_DIFFERENCE_DE00,
-            round(cheek_difference_dE00, 2),
-            MAX_CHEEK_DIFFERENCE_DE00,
-            "largest ΔE00 between regions",
-        ),
-    ]

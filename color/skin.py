@@ -27,9 +27,11 @@ __all__ = [  # regions are placed and validated in color.face, measured here; bo
     "Region",
     "RegionColour",
     "censored_mean",
+    "clipped_brightness_floor",
     "combine_regions",
     "is_simple_polygon",
     "main_surface",
+    "overexposed_skin",
     "parse_regions",
     "region_pixels",
     "shaded_pixels",
@@ -61,6 +63,17 @@ WINDOW = np.full(SHINE_WINDOW, 1 / SHINE_WINDOW)
 MAX_PASSES = 20  # the shine band reaches its fixed point within 14 passes in 1,256 of 1,258 benchmark cheeks
 MIN_SHADOW_STEP = 0.22  # a shadow takes at least a fifth of the light (ln 1.25); 8-bit codes leave gaps of 0.04-0.06
 SHADOW_VALLEY_SHARE = 0.5  # a soft edge fills a shadow's valley; none this deep in 1,008 clean benchmark cheeks
+# A pixel clipped in one channel: skin too bright for the phone when its two other channels keep this share of
+# the skin's log ratio between them; shine moves it towards white. Measured on benchmark cheeks (seed 2041,
+# region medians): clipped highlights kept 20-52 % of it, over-exposed skin 80-98 %.
+OVEREXPOSED_RATIO_SHARE = 0.7
+# A clipped area under this share of a region may be a highlight on skin whose two unclipped channels are alike
+# (a benchmark cheek: a highlight kept 0.71 of the log ratio, its green 2.1 times the skin's, the clip's onset at
+# 1.5): there only pixels just past the onset are skin. A larger clipped area is the light on the skin (a lit half
+# of a cheek clipped beside its shadow: 54 %).
+OVEREXPOSED_AREA_SHARE = 0.25
+OVEREXPOSED_ONSET_MARGIN = 0.25
+MIN_TELLING_LOG_RATIO = 0.05  # below this the two channels' ratio cannot tell the skin from white
 # Lit and shaded sides of one skin measured 0.000-0.014 apart in u'v' (noise and the tone curve's toe in deep
 # shadow, on dark skin): a darker surface of another colour is main_surface's to tell apart, before this.
 SHADE_DUV = 0.02
@@ -75,6 +88,8 @@ class RegionColour:
     kept: int
     spread_dE00: float  # robust spread of the kept pixels around the region's colour
     left_out_share: float = 0.0  # of the region, left out as the card, a second surface, shine or shadow
+    clipped_shift_dE00: float = 0.0  # the least its colour moves with its skin too bright for the phone (clipped)
+    clipped_brightness: float = 1.0  # the least factor that skin brightens its colour by (a floor of the bias)
 
 
 def _mask(
@@ -214,6 +229,59 @@ def specular_pixels(linear: NDArray[np.float64]) -> NDArray[np.bool_]:
         clean = kept
     shine = ratio > limit
     return shine if np.count_nonzero(shine) >= MIN_SIDE_SHARE * len(shine) else none
+
+
+def overexposed_skin(
+    clipped: NDArray[np.bool_], linear: NDArray[np.float64], skin: NDArray[np.float64], *, region_pixels: int
+) -> NDArray[np.bool_]:
+    """Which pixels, of those with channels at the clipping code (``clipped`` (n, 3), their ``linear`` (n, 3)), are
+    the diffuse skin too bright for the phone rather than shine; ``skin`` are the region's unclipped skin pixels.
+
+    A highlight adds light of the light's colour, white once the card's neutrals balance it (Shafer 1985, see
+    ``specular_pixels``), and takes the ratio of a pixel's two unclipped channels towards 1; the skin itself, only
+    brighter, keeps its proportion. A pixel clipped in one channel whose other two keep at least
+    ``OVEREXPOSED_RATIO_SHARE`` of the skin's log ratio may be skin. Where the skin's two channels are alike that
+    test is weak, so a few such pixels (under ``OVEREXPOSED_AREA_SHARE`` of the region) are skin only when just
+    past the clip: their unclipped channels no more than ``OVEREXPOSED_ONSET_MARGIN`` brighter, relative to the
+    skin, than the clipped one's clipped value (a highlight's added light lifts them well beyond it). With too few
+    unclipped skin pixels to tell, every pixel clipped in one channel is taken as skin.
+    """
+    one: NDArray[np.bool_] = clipped.sum(axis=1) == 1
+    result = np.zeros(len(clipped), dtype=bool)
+    if not one.any():
+        return result
+    if len(skin) < 20:
+        return one
+    for channel in range(3):
+        these = one & clipped[:, channel]
+        if not these.any():
+            continue
+        high, low = [c for c in range(3) if c != channel]
+        skin_log_ratio = np.median(np.log(np.maximum(skin[:, high], 1e-12) / np.maximum(skin[:, low], 1e-12)))
+        pixel_log_ratio = np.log(np.maximum(linear[these, high], 1e-12) / np.maximum(linear[these, low], 1e-12))
+        if abs(skin_log_ratio) < MIN_TELLING_LOG_RATIO:  # white and the skin look alike in these channels
+            result[these] = True
+            continue
+        result[these] = pixel_log_ratio / skin_log_ratio >= OVEREXPOSED_RATIO_SHARE
+    if result.sum() < OVEREXPOSED_AREA_SHARE * region_pixels:
+        relative = linear / np.maximum(np.median(skin, axis=0), 1e-12)  # each channel's brightness over the skin's
+        onset = np.where(clipped, relative, np.inf).min(axis=1)  # where the clipped channel clips
+        unclipped = np.where(clipped, np.inf, relative).min(axis=1)
+        result &= unclipped <= (1.0 + OVEREXPOSED_ONSET_MARGIN) * onset
+    return result
+
+
+def clipped_brightness_floor(kept: int, skin: NDArray[np.float64], clipped: NDArray[np.float64]) -> float:
+    """The least factor by which a region's clipped skin pixels (``clipped``, (n, 3) linear, clipped channels at
+    their clipped values) brighten the mean ``skin`` colour of its ``kept`` pixels, had they been measured.
+
+    Each is the skin's colour times a brightness s, and each channel, the clipped one too (its true value lies
+    above its clipped one), says s ≥ observed / skin: the largest of those ratios is a floor of s.
+    """
+    if kept + len(clipped) == 0:
+        return 1.0
+    floors = (clipped / np.maximum(skin, 1e-12)).max(axis=1) if len(clipped) else np.zeros(0)
+    return float((kept + floors.sum()) / (kept + len(clipped)))
 
 
 def _shadow_edge(log_brightness: NDArray[np.float64]) -> float | None:

@@ -22,12 +22,20 @@ from color.calibrate import Calibration
 from color.colorimetry import XYZ_to_Lab_D65, delta_E00
 from color.errors import RetakeNeeded
 from color.face import Region
-from color.quality import Retake, check_region_main_surface, check_region_skin_colours, check_skin_pixels
+from color.quality import (
+    MAX_OVEREXPOSURE_SHIFT_DE00,
+    Retake,
+    check_region_main_surface,
+    check_region_skin_colours,
+    check_skin_pixels,
+)
 from color.sampling import CLIP_CODE
 from color.skin import (
     MAX_SHINE_SHARE,
     RegionColour,
     censored_mean,
+    clipped_brightness_floor,
+    overexposed_skin,
     shaded_pixels,
     specular_pixels,
     surface_centres,
@@ -72,12 +80,15 @@ class _Work:
     chroma: NDArray[np.float64]
     plausible: NDArray[np.bool_]
     clipped: int
+    overexposed: NDArray[np.float64]  # linear responses of the skin's clipped pixels (a floor: clipped values)
     sample: NDArray[np.float64] | None = None
     centres: NDArray[np.float64] | None = None
     separation: float = 0.0  # CIEDE2000 between the two centres
     keep: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     kept: int = 0
     clean_share: float = 0.0
+    clipped_shift: float = 0.0  # CIEDE2000 the region's colour moves at least with its clipped skin
+    clipped_brightness: float = 1.0  # the least factor its clipped skin brightens the region's colour by
 
 
 def _skin_hue(Lab: NDArray[np.float64], tolerance: float = 0.0) -> NDArray[np.bool_]:
@@ -149,19 +160,45 @@ def _calibrated(items: Sequence[RegionCodes], calibration: Calibration) -> list[
         chroma = np.sqrt(Lab[:, 1] ** 2 + Lab[:, 2] ** 2)
         plausible = _skin_hue(Lab, _hue_tolerance(Lab)) & (Lab[:, 0] > 3) & (chroma > 1)
         clipped = int((~unclipped[index]).sum())
-        work.append(_Work(item, usable[index], linear[index], XYZ, Lab, chroma, plausible, clipped))
+        overexposed = _overexposed(item, ~unclipped[index], linear[index][plausible], calibration)
+        work.append(_Work(item, usable[index], linear[index], XYZ, Lab, chroma, plausible, clipped, overexposed))
     return work
 
 
+def _overexposed(
+    item: RegionCodes, clipped: NDArray[np.bool_], skin_linear: NDArray[np.float64], calibration: Calibration
+) -> NDArray[np.float64]:
+    """The linear responses (clipped channels at their clipped value) of ``item``'s clipped pixels that are its
+    skin too bright for the phone, not shine (``overexposed_skin``)."""
+    if not clipped.any():
+        return np.zeros((0, 3))
+    codes = item.codes[clipped]
+    linear = calibration.codes_to_linear(codes) / item.light_ratio
+    skin = overexposed_skin(codes >= round(CLIP_CODE * 255), linear, skin_linear, region_pixels=len(item.codes))
+    return linear[skin]
+
+
 def _skin_without_shine(work: _Work) -> None:
-    """Refuse a region that is not skin or mostly shine; leave its shine out and split its pixels in two groups."""
+    """Refuse a region that is overexposed, not skin or mostly shine; leave its shine out and split its pixels in
+    two groups."""
     name, pixels = work.item.region.name, len(work.item.codes)
     plausible = work.plausible
+    clipped_share, overexposed_share = work.clipped / max(pixels, 1), len(work.overexposed) / max(pixels, 1)
+    if clipped_share > MAX_SHINE_SHARE and 2 * overexposed_share >= clipped_share:
+        raise Retake.OVEREXPOSED.error(
+            f"Region {name!r} is too bright for the camera: {100 * clipped_share:.0f} % of it is clipped, most of "
+            "that the skin itself; too little is left to measure."
+        )
     check_region_skin_colours(name, float(plausible.mean()) if len(plausible) else 0.0)
     shine = np.zeros(len(work.linear), dtype=bool)
     shine[plausible] = specular_pixels(work.linear[plausible])
-    shine_share = (int(shine.sum()) + work.clipped) / max(pixels, 1)  # clipped: shine too
-    if shine_share > MAX_SHINE_SHARE:
+    shine_share = (int(shine.sum()) + work.clipped - len(work.overexposed)) / max(pixels, 1)  # clipped shine too
+    if shine_share + overexposed_share > MAX_SHINE_SHARE and overexposed_share >= shine_share:
+        raise Retake.OVEREXPOSED.error(
+            f"Region {name!r} is too bright for the camera: its skin is clipped in {100 * overexposed_share:.0f} % "
+            "of it, too little is left to measure."
+        )
+    if shine_share + overexposed_share > MAX_SHINE_SHARE:
         raise Retake.REGION_NOT_SKIN.error(
             f"Region {name!r} is mostly shine ({100 * shine_share:.0f} % of it): too little bare skin is left."
         )
@@ -178,7 +215,7 @@ def _evenly_lit_skin(work: _Work) -> None:
     )
     if not shadow:
         check_region_main_surface(name, main_share, separation)
-    check_skin_pixels(name, int(surface.sum()), pixels)
+    _check_skin_pixels(work, int(surface.sum()))
     plausible[np.flatnonzero(plausible)[~surface]] = False
     plausible[np.flatnonzero(plausible)[shaded_pixels(work.linear[plausible], work.XYZ[plausible])]] = False
     work.clean_share = int(plausible.sum()) / max(pixels, 1)
@@ -188,7 +225,21 @@ def _evenly_lit_skin(work: _Work) -> None:
         mad = 1.4826 * _median(np.abs(values[plausible] - centre))
         keep &= np.abs(values - centre) <= ROBUST_BAND * max(mad, 0.5)
     work.keep, work.kept = keep, int(keep.sum())
-    check_skin_pixels(name, work.kept, pixels)
+    _check_skin_pixels(work, work.kept)
+
+
+def _check_skin_pixels(work: _Work, kept: int) -> None:
+    """``check_skin_pixels``; when more of the region's skin is clipped than is left, the reason is the clipping."""
+    try:
+        check_skin_pixels(work.item.region.name, kept, len(work.item.codes))
+    except RetakeNeeded as error:
+        if len(work.overexposed) <= kept:
+            raise
+        share = len(work.overexposed) / max(len(work.item.codes), 1)
+        raise Retake.OVEREXPOSED.error(
+            f"Region {work.item.region.name!r} is too bright for the camera: its skin is clipped in {100 * share:.0f} "
+            "% of it, and too little evenly lit skin is left."
+        ) from error
 
 
 def _mean_linear(work: _Work, calibration: Calibration) -> NDArray[np.float64]:
@@ -196,6 +247,43 @@ def _mean_linear(work: _Work, calibration: Calibration) -> NDArray[np.float64]:
     kept_linear, kept_codes = work.linear[work.keep], work.usable[work.keep]
     floor = calibration.code_to_linear[:2].mean(axis=0) / work.item.light_ratio  # between codes 0 and 1
     return np.array([censored_mean(kept_linear[:, c], kept_codes[:, c] == 0, float(floor[c])) for c in range(3)])
+
+
+def _without_overexposed(
+    work: list[_Work],
+    mean_linear: NDArray[np.float64],
+    mean_Lab: NDArray[np.float64],
+    calibration: Calibration,
+    refused: dict[str, RetakeNeeded],
+) -> NDArray[np.bool_]:
+    """Which regions' clipped skin moves their colour by at most ``MAX_OVEREXPOSURE_SHIFT_DE00`` (each one's shift
+    goes to its ``clipped_shift``, its brightness floor to ``clipped_brightness``); the others go to ``refused`` as
+    overexposed.
+
+    A clipped skin pixel is the region's skin colour K (its kept pixels' mean) times a brightness, of which
+    ``clipped_brightness_floor`` gives a floor: with every clipped pixel at it, the region's colour is K scaled by a
+    factor ≥ 1, which only brightens it, so the shift so computed is at most the true one, whatever the clipping
+    did to the pixels' hue.
+    """
+    counts = np.array([[w.kept, len(w.overexposed)] for w in work], dtype=np.float64)
+    if not counts[:, 1].any():
+        return np.ones(len(work), dtype=bool)
+    brightness = np.array(
+        [clipped_brightness_floor(w.kept, mean, w.overexposed) for w, mean in zip(work, mean_linear, strict=True)]
+    )
+    shift = np.atleast_1d(
+        delta_E00(XYZ_to_Lab_D65(calibration.linear_to_XYZ(mean_linear * brightness[:, None])), mean_Lab)
+    )
+    for w, moved, factor in zip(work, shift, brightness, strict=True):
+        w.clipped_shift, w.clipped_brightness = float(moved), float(factor)
+        if moved > MAX_OVEREXPOSURE_SHIFT_DE00:
+            share = len(w.overexposed) / max(len(w.item.codes), 1)
+            refused[w.item.region.name] = Retake.OVEREXPOSED.error(
+                f"Region {w.item.region.name!r} is too bright for the camera in {100 * share:.0f} % of it (a colour "
+                f"channel clipped): without that skin its colour is at least {moved:.1f} ΔE00 off."
+            )
+    keep: NDArray[np.bool_] = shift <= MAX_OVEREXPOSURE_SHIFT_DE00
+    return keep
 
 
 def _step(work: _Work, refused: dict[str, RetakeNeeded], step: Callable[[_Work], None]) -> bool:
@@ -229,13 +317,18 @@ def region_colours(items: Sequence[RegionCodes], calibration: Calibration) -> li
         for w, separation in zip(split, np.atleast_1d(delta_E00(centres[:, 0], centres[:, 1])), strict=True):
             w.separation = float(separation)
     work = [w for w in work if _step(w, refused, _evenly_lit_skin)]
-    colours: dict[str, RegionColour | RetakeNeeded] = dict(refused)
     if work:
         # Light adds up in the camera's linear response: average there, then correct once. Correcting each
         # noisy pixel first would bias the mean through the correction's non-linear terms (Jensen's inequality),
         # most for dark skin, whose blue response is small (measured: b* about −2 on ITA < −30° skin).
-        mean_XYZ = calibration.linear_to_XYZ(np.stack([_mean_linear(w, calibration) for w in work]))
+        mean_linear = np.stack([_mean_linear(w, calibration) for w in work])
+        mean_XYZ = calibration.linear_to_XYZ(mean_linear)
         mean_Lab = XYZ_to_Lab_D65(mean_XYZ)
+        measurable = _without_overexposed(work, mean_linear, mean_Lab, calibration, refused)
+        work = [w for w, k in zip(work, measurable, strict=True) if k]
+        mean_XYZ, mean_Lab = mean_XYZ[measurable], mean_Lab[measurable]
+    colours: dict[str, RegionColour | RetakeNeeded] = dict(refused)
+    if work:
         samples = [w.Lab[w.keep] for w in work]
         samples = [s[:: max(1, len(s) // SPREAD_SAMPLE)] for s in samples]
         sizes = [len(s) for s in samples]
@@ -249,6 +342,8 @@ def region_colours(items: Sequence[RegionCodes], calibration: Calibration) -> li
                 kept=w.kept,
                 spread_dE00=_median(spread[k]),
                 left_out_share=1.0 - w.item.off_card_share * w.clean_share,
+                clipped_shift_dE00=w.clipped_shift,
+                clipped_brightness=w.clipped_brightness,
             )
     return [colours.pop(item.region.name) for item in items]
 

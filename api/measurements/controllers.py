@@ -106,6 +106,8 @@ def _json_field(fields: dict[str, list[FormPart]], name: str, limit: int, *, req
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"The form field {name!r} is not valid JSON: {exc.msg}.") from exc
+    except ValueError as exc:  # an integer of over 4,300 digits (nested too deeply: the app's malformed_body)
+        raise InvalidRequest(f"The form field {name!r} holds a number too long to read.") from exc
 
 
 def _consent_and_card(fields: dict[str, list[FormPart]]) -> tuple[str, str | None]:
@@ -115,7 +117,7 @@ def _consent_and_card(fields: dict[str, list[FormPart]]) -> tuple[str, str | Non
     except ValidationError as exc:
         raise InvalidRequest("The form field 'consent' must name the privacy notice version accepted.") from exc
     card = _text(_single(fields, "card", required=False), "card", MAX_CARD_FIELD)
-    return consent_value, card.strip() if card else None
+    return consent_value, (card.strip() or None) if card else None  # blank: the default card, as when absent
 
 
 def _is_crop_part(name: str) -> bool:

@@ -60,7 +60,9 @@ async def read_form_in_memory(request: Request[Any, Any, Any]) -> dict[str, list
             raise MalformedMultipart(f"A multipart body may have at most {MAX_PARTS} parts.") from exc
         raise MalformedMultipart(f"A part of the multipart body is over a limit: {exc}.") from exc
     except ParserError as exc:
-        raise MalformedMultipart(f"The multipart/form-data body is malformed: {exc}.") from exc
+        # The parser's message may be a tuple holding the undecodable header bytes: say what is wrong, not its repr.
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+        raise MalformedMultipart(f"The multipart/form-data body is malformed: {reason.rstrip('.')}.") from exc
     if not parser.closed:
         raise MalformedMultipart("The multipart/form-data body is truncated.")
     return fields

@@ -18,9 +18,8 @@ from PIL import Image, ImageOps
 
 from color.card import ReferenceCard
 from color.colorimetry import delta_E00
-from color.crop_images import upright
 from color.crops import CARD_CROP_MAX_MARGIN, SKIN_CROP_MAX_MARGIN_PX, measure_crops, parse_crops
-from color.decode import EXIF_ORIENTATION
+from color.decode import EXIF_ORIENTATION, upright
 from color.device_capture import CapturedCrops, FaceLandmarks, capture_crops, cheek_regions_from_landmarks
 from color.errors import CropTooLarge, ImageTooSmall, InvalidCrops, InvalidRegions
 from color.measure import measure_photo

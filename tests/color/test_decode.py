@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import struct
 
 import cv2
 import numpy as np
@@ -58,6 +59,38 @@ def test_exif_orientation_is_applied() -> None:
     photo = decode_photo(_encode(np.ascontiguousarray(stored), "JPEG", quality=95, exif=exif.tobytes()))
     assert photo.size == (640, 480)
     assert photo.BGR[10, 10, 2] > 200  # red is back at the top-left
+
+
+def _app1_orientation(orientation: int, *, big_endian: bool, type_code: int) -> bytes:
+    """An EXIF APP1 segment holding only the orientation tag, in the byte order and TIFF type given."""
+    order = ">" if big_endian else "<"
+    value = struct.pack(order + ("I" if type_code == 4 else "H2x"), orientation)
+    ifd = struct.pack(order + "HHHI", 1, 0x0112, type_code, 1) + value + struct.pack(order + "I", 0)
+    tiff = (b"MM" if big_endian else b"II") + struct.pack(order + "HI", 42, 8) + ifd
+    body = b"Exif\0\0" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+
+
+@pytest.mark.parametrize(
+    ("big_endian", "type_code"), [(True, 4), (False, 4), (True, 3), (False, 3)], ids=["MM-LONG", "II-LONG", "MM", "II"]
+)
+def test_the_orientation_the_size_is_read_with_is_the_one_the_pixels_are_turned_by(
+    big_endian: bool, type_code: int
+) -> None:
+    """OpenCV and Pillow once read an orientation stored as a LONG differently: the stated upright size and the
+    decoded pixels were swapped, and a region in the lower part of the frame fell outside them (a 500)."""
+    stored = np.ascontiguousarray(np.rot90(_image(), k=1))
+    plain = _encode(stored, "JPEG", quality=95)
+    data = plain[:2] + _app1_orientation(6, big_endian=big_endian, type_code=type_code) + plain[2:]
+    with Image.open(io.BytesIO(data)) as image:
+        said = image.getexif().get(0x0112)
+    photo = decode_photo(data)
+    assert (photo.BGR.shape[1], photo.BGR.shape[0]) == photo.size
+    if said == 6:
+        assert photo.size == (640, 480)
+        assert photo.BGR[10, 10, 2] > 200  # red back at the top-left
+    else:  # an orientation Pillow cannot read is no turn, for the size and the pixels alike
+        assert photo.size == (480, 640)
 
 
 def test_truncated_jpeg_is_refused() -> None:

@@ -124,6 +124,14 @@ def test_photo_without_card_asks_for_a_retake(
         ({"regions": "[{"}, 400, "invalid_request"),
         ({"regions": json.dumps([{"name": "x", "polygon": [[0, 0], [5000, 0], [0, 5000]]}])}, 422, "invalid_regions"),
         ({"card": "tm-skin-v9"}, 422, "unknown_card"),
+        ({"regions": "[" + "7" * 5000 + "]"}, 400, "invalid_request"),  # an integer Python's JSON will not read
+        (
+            {"regions": json.dumps([{"name": "x", "polygon": [["30", "40"], [90, 40], [60, 90]]}])},
+            422,
+            "invalid_regions",
+        ),
+        ({"regions": json.dumps([{"name": "x", "polygon": [[True, 40], [90, 40], [60, 90]]}])}, 422, "invalid_regions"),
+        ({"regions": "[" * 30_000 + "]" * 30_000}, 400, "malformed_body"),  # nested deeper than the stack
         ({"surprise": "1"}, 400, "invalid_request"),
     ],
 )
@@ -138,6 +146,37 @@ def test_bad_form_fields(  # noqa: PLR0917 - pytest passes fixtures and paramete
     files, data = _form(photo, **change)  # type: ignore[arg-type]
     response = client.post(URL, files=files, data=data, headers=auth(Role.CUSTOMER, "cus_1"))
     assert_problem(response, status, code)
+
+
+def test_a_region_name_no_response_can_encode_is_refused_and_nothing_is_kept(
+    client: TestClient[Litestar], auth: Callable[..., dict[str, str]], photo: RenderedPhoto
+) -> None:
+    """A lone surrogate is valid JSON ("\\ud800") but no UTF-8 text: it was stored, then every read of the
+    caller's measurements (list, one, export) answered 500."""
+    regions = [{**photo.regions[0], "name": "\ud800"}]
+    files, data = _form(photo, regions=json.dumps(regions))
+    response = client.post(URL, files=files, data=data, headers=auth(Role.CUSTOMER, "cus_surrogate"))
+    assert "printable" in assert_problem(response, 422, "invalid_regions")["detail"]
+    listed = client.get(URL, headers=auth(Role.CUSTOMER, "cus_surrogate"))
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
+
+
+def test_a_black_and_white_photo_is_refused_with_a_hint(
+    client: TestClient[Litestar], auth: Callable[..., dict[str, str]], photo: RenderedPhoto
+) -> None:
+    """Its three channels are equal: it once reached the light's fit and answered 500 (a singular matrix)."""
+    import cv2
+    import numpy as np
+
+    grey = cv2.cvtColor(cv2.imdecode(np.frombuffer(photo.jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2GRAY)
+    files = {"photo": ("face.jpg", cv2.imencode(".jpg", grey)[1].tobytes(), "image/jpeg")}
+    data = {"consent": "2026-01", "regions": json.dumps(photo.regions)}
+    response = client.post(URL, files=files, data=data, headers=auth(Role.CUSTOMER, "cus_grey"))
+    body = assert_problem(response, 422, "unsupported_image")
+    assert "black and white" in body["detail"]
+    assert "colour" in body["hint"]
+    assert client.get(URL, headers=auth(Role.CUSTOMER, "cus_grey")).json()["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -177,6 +216,18 @@ def test_malformed_multipart_is_400(client: TestClient[Litestar], auth: Callable
         URL, content=b'--xyz\r\nContent-Disposition: form-data; name="photo"\r\n\r\nabc', headers=headers
     )
     assert_problem(response, 400, "malformed_body")
+
+
+def test_a_part_header_that_is_not_utf8_is_named_plainly(
+    client: TestClient[Litestar], auth: Callable[..., dict[str, str]]
+) -> None:
+    """The detail once showed the parser's tuple with a ``UnicodeDecodeError`` repr and the raw header bytes."""
+    headers = {**auth(Role.CUSTOMER, "cus_1"), "Content-Type": "multipart/form-data; boundary=xyz"}
+    body = b'--xyz\r\nContent-Disposition: form-data; name="ph\xf6to"\r\n\r\nabc\r\n--xyz--\r\n'
+    detail = assert_problem(client.post(URL, content=body, headers=headers), 400, "malformed_body")["detail"]
+    assert "UnicodeDecodeError" not in detail
+    assert "\\x" not in detail
+    assert detail.startswith("The multipart/form-data body is malformed: ")
 
 
 def test_photo_route_refuses_other_roles(
